@@ -1,0 +1,112 @@
+"""The gateway's configuration: one frozen value, read from `GATEWAY_*` variables once.
+
+Nothing else in the package reads the environment; `create_app(settings)` and the
+CLI pass these values down. A malformed variable fails at start-up and names its key.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_WORKERS = 1
+DEFAULT_UPSTREAM_TIMEOUT = 10.0
+DEFAULT_UPSTREAM_CONNECT_TIMEOUT = 3.0
+DEFAULT_UPSTREAM_MAX_CONNECTIONS = 100
+DEFAULT_LIST_TTL = 60.0
+DEFAULT_ACCOUNT_TTL = 30.0
+DEFAULT_CACHE_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BODY_BYTES = 100_000
+DEFAULT_MAX_DEPTH = 15
+DEFAULT_MAX_ALIASES = 30
+DEFAULT_MAX_TOKENS = 2_000
+DEFAULT_REFERENCE_DB = "reference-api.sqlite3"
+DEFAULT_LOG_LEVEL = "info"
+
+#: Headers of the incoming request that are always sent upstream: the credentials.
+CREDENTIAL_HEADERS = ("Authorization", "Cookie")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the gateway; the README's table lists them with their variables.
+
+    `upstream_url` is the REST API root (e.g. `http://127.0.0.1:8001/api`); `None`
+    means the embedded reference API, served under `/api` of the gateway itself.
+    `cache_url` is `None` (or `memory://`) for the in-process cache, `redis://…`
+    for a cache shared by several replicas.
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    workers: int = DEFAULT_WORKERS
+    upstream_url: str | None = None
+    upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
+    upstream_connect_timeout: float = DEFAULT_UPSTREAM_CONNECT_TIMEOUT
+    upstream_max_connections: int = DEFAULT_UPSTREAM_MAX_CONNECTIONS
+    forward_headers: tuple[str, ...] = ()
+    cache_url: str | None = None
+    list_ttl: float = DEFAULT_LIST_TTL
+    account_ttl: float = DEFAULT_ACCOUNT_TTL
+    cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_aliases: int = DEFAULT_MAX_ALIASES
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    introspection: bool = True
+    reference_db: str = DEFAULT_REFERENCE_DB
+    log_level: str = DEFAULT_LOG_LEVEL
+
+    @property
+    def upstream_headers(self) -> tuple[str, ...]:
+        """The incoming headers forwarded upstream: credentials plus configured ones."""
+        return CREDENTIAL_HEADERS + self.forward_headers
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
+        """Read `GATEWAY_*` variables; raises `ValueError` naming a malformed one."""
+        config = Config(environ=environ, env_prefix="GATEWAY_")
+        return cls(
+            host=config("HOST", default=DEFAULT_HOST),
+            port=config("PORT", cast=int, default=DEFAULT_PORT),
+            workers=config("WORKERS", cast=int, default=DEFAULT_WORKERS),
+            upstream_url=config("UPSTREAM_URL", default=None) or None,
+            upstream_timeout=config(
+                "UPSTREAM_TIMEOUT", cast=float, default=DEFAULT_UPSTREAM_TIMEOUT
+            ),
+            upstream_connect_timeout=config(
+                "UPSTREAM_CONNECT_TIMEOUT",
+                cast=float,
+                default=DEFAULT_UPSTREAM_CONNECT_TIMEOUT,
+            ),
+            upstream_max_connections=config(
+                "UPSTREAM_MAX_CONNECTIONS",
+                cast=int,
+                default=DEFAULT_UPSTREAM_MAX_CONNECTIONS,
+            ),
+            forward_headers=_names(config("FORWARD_HEADERS", default="")),
+            cache_url=config("CACHE_URL", default=None) or None,
+            list_ttl=config("LIST_TTL", cast=float, default=DEFAULT_LIST_TTL),
+            account_ttl=config("ACCOUNT_TTL", cast=float, default=DEFAULT_ACCOUNT_TTL),
+            cache_max_entries=config(
+                "CACHE_MAX_ENTRIES", cast=int, default=DEFAULT_CACHE_MAX_ENTRIES
+            ),
+            cors_origins=_names(config("CORS_ORIGINS", default="")),
+            max_body_bytes=config(
+                "MAX_BODY_BYTES", cast=int, default=DEFAULT_MAX_BODY_BYTES
+            ),
+            max_depth=config("MAX_DEPTH", cast=int, default=DEFAULT_MAX_DEPTH),
+            max_aliases=config("MAX_ALIASES", cast=int, default=DEFAULT_MAX_ALIASES),
+            max_tokens=config("MAX_TOKENS", cast=int, default=DEFAULT_MAX_TOKENS),
+            introspection=config("INTROSPECTION", cast=bool, default=True),
+            reference_db=config("REFERENCE_DB", default=DEFAULT_REFERENCE_DB),
+            log_level=config("LOG_LEVEL", default=DEFAULT_LOG_LEVEL),
+        )
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name for name in CommaSeparatedStrings(value) if name)

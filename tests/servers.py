@@ -1,0 +1,54 @@
+"""Real servers on loopback for the tests: uvicorn in the test's own event loop.
+
+Each server listens on a socket pre-bound to 127.0.0.1:0, so tests never race for
+ports, and runs as a task of the running loop (function-scoped, as in uvicorn's own
+tests), so no session-scoped loop is needed.
+"""
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """Where a server started by `run_server` listens."""
+
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def bound_socket() -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 with a port chosen by the OS."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def run_server(app: ASGIApp) -> AsyncIterator[RunningServer]:
+    """Serve `app` (lifespan included) until the block exits."""
+    sock = bound_socket()
+    config = uvicorn.Config(app, lifespan="auto", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    # The socket already listens: connections made before uvicorn accepts wait in
+    # the backlog, so callers need not poll for readiness.
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        host, port = sock.getsockname()[:2]
+        yield RunningServer(host, port)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
