@@ -1,0 +1,140 @@
+"""`create_app(settings)`: the Starlette application and what it owns for its lifetime.
+
+The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
+stick to the next) and one cache per process, and closes both on shutdown.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import aiohttp
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from gateway.body_limit import BodySizeLimitMiddleware
+from gateway.cache import Cache, create_cache
+from gateway.graphql_view import GraphQLView, State
+from gateway.schema import SchemaLimits, create_schema
+from gateway.service import CachePolicy
+from gateway.settings import Settings
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.credentials import Credentials
+from gateway.upstream.errors import (
+    UpstreamBroken,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+)
+
+
+def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The gateway for `settings`; `routes` are mounted beside `/graphql`.
+
+    Raises `ValueError` without an upstream URL: the CLI, which can embed the
+    reference API, fills it in.
+    """
+    if settings.upstream_url is None:
+        raise ValueError("create_app needs settings.upstream_url")
+    view = GraphQLView(
+        create_schema(schema_limits(settings)),
+        policy=CachePolicy(
+            list_ttl=settings.list_ttl, account_ttl=settings.account_ttl
+        ),
+        forwarded_headers=settings.upstream_headers,
+    )
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            *routes,
+        ],
+        middleware=_middleware(settings),
+        lifespan=_lifespan(settings, settings.upstream_url),
+    )
+
+
+def schema_limits(settings: Settings) -> SchemaLimits:
+    """The request limits that `settings` ask for."""
+    return SchemaLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+    )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_credentials=True,
+        ),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]
+
+
+def _lifespan(
+    settings: Settings, upstream_url: str
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[State]:
+        cache = create_cache(settings.cache_url, max_entries=settings.cache_max_entries)
+        async with _session(settings) as session:
+            try:
+                yield {
+                    "client": UpstreamClient(session, base_url=upstream_url),
+                    "cache": cache,
+                }
+            finally:
+                await cache.close()
+
+    return lifespan
+
+
+def _session(settings: Settings) -> aiohttp.ClientSession:
+    """The one upstream session: timeouts and pool size on purpose, no cookie jar."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=settings.upstream_max_connections),
+        timeout=aiohttp.ClientTimeout(
+            total=settings.upstream_timeout, connect=settings.upstream_connect_timeout
+        ),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        raise_for_status=False,
+    )
+
+
+async def healthz(_: Request) -> JSONResponse:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: upstream answers (a 401 without credentials will do) and the cache too."""
+    checks = {
+        "upstream": await _upstream_status(request.state.client),
+        "cache": await _cache_status(request.state.cache),
+    }
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "unavailable", **checks}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def _upstream_status(client: UpstreamClient) -> str:
+    try:
+        await client.get_account(Credentials(()))
+    except (UpstreamUnavailable, UpstreamBroken):
+        return "unavailable"
+    except UpstreamStatusError:  # any other answer proves upstream is there
+        return "ok"
+    return "ok"
+
+
+async def _cache_status(cache: Cache) -> str:
+    return "ok" if await cache.ping() else "unavailable"

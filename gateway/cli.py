@@ -1,0 +1,124 @@
+"""The `gateway` command: the composition root, and the only importer of the reference API.
+
+`gateway serve` hands `build_app` to uvicorn as a factory, so every worker process
+builds its own app from the same `GATEWAY_*` environment (flags are written into
+it first). Without an upstream URL, the reference API is served under `/api` of
+the same server and used as the upstream, with a demo sign-in for browsers.
+"""
+
+import os
+import sys
+from dataclasses import replace
+
+import click
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from strawberry.printer import print_schema
+
+from gateway import reference_api
+from gateway.app import create_app, schema_limits
+from gateway.schema import create_schema
+from gateway.settings import DEFAULT_REFERENCE_DB, Settings
+
+_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104
+
+
+def build_app() -> Starlette:
+    """The app for this process, from the environment (uvicorn's factory)."""
+    settings = Settings.from_environ(os.environ)
+    if settings.upstream_url is not None:
+        return create_app(settings)
+    host = _LOOPBACK.get(settings.host, settings.host)
+    embedded = replace(settings, upstream_url=f"http://{host}:{settings.port}/api")
+    api = reference_api.create_app(db_path=settings.reference_db)
+    return create_app(embedded, routes=[Mount("/api", api), *reference_api.demo_routes()])
+
+
+@click.group()
+def cli() -> None:
+    """A GraphQL gateway (an Apollo Federation v2 subgraph) over a REST account API."""
+
+
+@cli.command()
+@click.option("--host", envvar="GATEWAY_HOST", default=None, help="Interface to bind.")
+@click.option("--port", envvar="GATEWAY_PORT", type=int, default=None, help="Port.")
+@click.option(
+    "--upstream-url",
+    envvar="GATEWAY_UPSTREAM_URL",
+    default=None,
+    help="REST API root, e.g. http://127.0.0.1:8001/api (default: embedded).",
+)
+@click.option(
+    "--cache-url",
+    envvar="GATEWAY_CACHE_URL",
+    default=None,
+    help="memory:// (default) or redis://host:port/db.",
+)
+@click.option("--workers", envvar="GATEWAY_WORKERS", type=int, default=None)
+def serve(
+    host: str | None,
+    port: int | None,
+    upstream_url: str | None,
+    cache_url: str | None,
+    workers: int | None,
+) -> None:
+    """Run the gateway under uvicorn."""
+    flags = {
+        "GATEWAY_HOST": host,
+        "GATEWAY_PORT": port,
+        "GATEWAY_UPSTREAM_URL": upstream_url,
+        "GATEWAY_CACHE_URL": cache_url,
+        "GATEWAY_WORKERS": workers,
+    }
+    os.environ.update({key: str(value) for key, value in flags.items() if value})
+    settings = Settings.from_environ(os.environ)  # fail here, once, on a bad value
+    _greet(settings)
+    uvicorn.run(
+        "gateway.cli:build_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+    )
+
+
+@cli.command("export-schema")
+def export_schema() -> None:
+    """Print the schema's SDL (what schema.graphql holds)."""
+    click.echo(print_schema(create_schema(schema_limits(Settings()))))
+
+
+@cli.command("reference-api")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--db", default=DEFAULT_REFERENCE_DB, show_default=True, help="SQLite file.")
+@click.option("--rate-limit", type=int, default=None, help="Requests per second per token.")
+def reference_api_command(host: str, port: int, db: str, rate_limit: int | None) -> None:
+    """Run the reference REST API alone, under /api."""
+    api = reference_api.create_app(db_path=db, rate_limit=rate_limit)
+    app = Starlette(routes=[Mount("/api", api)])
+    click.echo(f"Reference API on http://{host}:{port}/api")
+    uvicorn.run(app, host=host, port=port)
+
+
+def _greet(settings: Settings) -> None:
+    base = f"http://{_LOOPBACK.get(settings.host, settings.host)}:{settings.port}"
+    click.echo(f"GraphiQL: {base}/graphql")
+    if settings.upstream_url is None:
+        alice = reference_api.DEMO_ACCOUNTS[0]
+        click.echo(f"Upstream: the embedded reference API at {base}/api")
+        click.echo(f"Demo sign-in for the browser: {base}/demo")
+        click.echo(f"Demo token: Authorization: Bearer {alice.token}")
+    else:
+        click.echo(f"Upstream: {settings.upstream_url}")
+
+
+def main() -> None:
+    """Entry point: a bad setting ends with `Name: message` and exit status 1."""
+    try:
+        cli()
+    except ValueError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

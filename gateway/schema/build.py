@@ -1,0 +1,80 @@
+"""`create_schema`: the federation schema with the extensions every request runs."""
+
+from dataclasses import dataclass
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types import ExecutionContext
+
+from gateway.schema.accounts import Query
+from gateway.schema.errors import ContractErrors
+from gateway.schema.media import Movie, TvShow
+from gateway.schema.mutations import Mutation
+
+CACHED_DOCUMENTS = 512
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaLimits:
+    """Bounds on the work one request may ask for (DESIGN.md invariant 5)."""
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    introspection: bool = True
+
+
+class _Schema(strawberry.federation.Schema):
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        """Log nothing here: `ContractErrors` logs exactly the unexpected errors.
+
+        Strawberry's default logs every error with a traceback, expected NOT_FOUNDs
+        and bad input included (STACK-NOTES.md).
+        """
+
+
+def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
+    """The subgraph schema, with parse/validation caches and the request limits."""
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Movie, TvShow],
+        extensions=[
+            ContractErrors,
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+            _limit_rules(limits),
+        ],
+    )
+
+
+def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
+    """One extension class whose rule classes are built once, not per request.
+
+    The factory form of strawberry's limiters makes new rule classes per request,
+    which the validation cache keys on, so it would never hit (STACK-NOTES.md).
+    """
+    rules = [depth_rule(limits.max_depth, None, None), aliases_rule(limits.max_aliases)]
+    if not limits.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+
+    class LimitRules(AddValidationRules):
+        def __init__(self) -> None:
+            super().__init__(rules)
+
+    return LimitRules

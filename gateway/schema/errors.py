@@ -1,0 +1,145 @@
+"""The one seam where failures become GraphQL errors with the contract's codes.
+
+Our own exceptions carry data for operators (`status`, `url`); what reaches the
+client is a message written here, which never echoes upstream URLs, bodies or
+credentials, plus `extensions.code`. Anything else is masked as
+INTERNAL_SERVER_ERROR ("Unexpected error.") and logged with its traceback.
+"""
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from gateway.arguments import InvalidArgumentError
+from gateway.schema.media import EntityFieldUnavailableError
+from gateway.service import MissingCredentialsError
+from gateway.upstream.errors import (
+    UpstreamBadBody,
+    UpstreamBroken,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamStatusError,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+UNEXPECTED = "Unexpected error."
+_EXPECTED = (
+    UpstreamError,
+    InvalidArgumentError,
+    MissingCredentialsError,
+    EntityFieldUnavailableError,
+)
+# What upstream's 4xx statuses mean to a client (the contract's header).
+_REJECTED_CODES = {
+    401: ("UNAUTHENTICATED", "The account service did not accept the credentials."),
+    403: ("FORBIDDEN", "The account service refused access."),
+    400: ("BAD_USER_INPUT", "The account service rejected the input."),
+    422: ("BAD_USER_INPUT", "The account service rejected the input."),
+}
+
+Extensions = dict[str, Any]
+
+
+def client_extensions(exc: Exception) -> tuple[str, Extensions]:
+    """The client's message and `extensions` for one of our exceptions."""
+    extensions: Extensions
+    match exc:
+        case InvalidArgumentError():
+            message, extensions = (
+                str(exc),
+                {"code": "BAD_USER_INPUT", "argument": exc.argument},
+            )
+        case MissingCredentialsError():
+            message, extensions = str(exc), {"code": "UNAUTHENTICATED"}
+        case EntityFieldUnavailableError():
+            message, extensions = str(exc), {"code": "NOT_FOUND"}
+        case UpstreamUnavailable():
+            message, extensions = (
+                "The account service could not be reached.",
+                {"code": "UPSTREAM_UNAVAILABLE"},
+            )
+        case UpstreamBadBody():
+            message = "The account service sent an answer the gateway cannot read."
+            extensions = {"code": "UPSTREAM_ERROR"}
+        case UpstreamStatusError():
+            message, extensions = _status_error(exc)
+        case _:
+            raise TypeError(f"not one of the gateway's errors: {type(exc).__name__}")
+    return message, extensions
+
+
+def _status_error(exc: UpstreamStatusError) -> tuple[str, Extensions]:
+    extensions: Extensions = {"upstreamStatus": exc.status}
+    match exc:
+        case UpstreamNotFound():
+            return "Not found.", {"code": "NOT_FOUND", **extensions}
+        case UpstreamRateLimited(retry_after=retry_after):
+            extensions["code"] = "RATE_LIMITED"
+            if retry_after is not None:
+                extensions["retryAfter"] = retry_after
+            return "The account service is rate limiting requests.", extensions
+        case UpstreamRejected() if exc.status in _REJECTED_CODES:
+            code, message = _REJECTED_CODES[exc.status]
+            return message, {"code": code, **extensions}
+        case UpstreamRejected() | UpstreamBroken():
+            message = f"The account service answered with HTTP {exc.status}."
+            return message, {"code": "UPSTREAM_ERROR", **extensions}
+    raise TypeError(f"unmapped upstream status error: {exc!r}")
+
+
+def _request_error_code(error: GraphQLError) -> str:
+    """Codes for errors graphql-core raises itself, named as Apollo Server does."""
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable "):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+class ContractErrors(MaskErrors):
+    """Gives every error a code: ours translated, the rest masked."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message=UNEXPECTED)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        logger.error(
+            "unexpected error at %s", error.path, exc_info=error.original_error
+        )
+        return _with(error, UNEXPECTED, {"code": "INTERNAL_SERVER_ERROR"})
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._translate(error) for error in errors]
+
+    def _translate(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, _EXPECTED):
+            return _with(error, *client_extensions(original))
+        if original is None and error.path is None:
+            return _with(error, error.message, {"code": _request_error_code(error)})
+        if self.should_mask_error(error):
+            return self.anonymise_error(error)
+        return error
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    # An error graphql-core raised itself during execution (no original) is one
+    # of our bugs too, such as a null for a non-null field.
+    return not isinstance(error.original_error, _EXPECTED)
+
+
+def _with(error: GraphQLError, message: str, extensions: Extensions) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -1,0 +1,131 @@
+"""Movies and TV shows as they appear in an account's lists, and their pages."""
+
+from typing import NoReturn, Self
+
+import strawberry
+
+from gateway.upstream import models
+from gateway.upstream.models import MediaKind, SortOrder
+
+strawberry.enum(
+    MediaKind,
+    name="MediaType",
+    description="Kinds of media in the upstream API. MOVIE maps to `movie`/`movies`, "
+    "TV to `tv`.",
+)
+strawberry.enum(
+    SortOrder,
+    name="ListSort",
+    description="Order of a list, by when the item was added to it.",
+)
+
+
+class EntityFieldUnavailableError(AttributeError):
+    """A field of a federation reference that the REST API cannot supply.
+
+    An AttributeError, so that `hasattr` on a reference still answers False.
+    """
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is only available on items read through a list.")
+        self.field = field
+
+
+@strawberry.interface(description="A movie or a TV show in one of the account's lists.")
+class Media:
+    id: int
+    media_type: MediaKind
+    title: str = strawberry.field(description="Movie title, or TV show name.")
+    overview: str | None
+    poster_path: str | None
+    backdrop_path: str | None
+    release_date: str | None = strawberry.field(
+        description="Movie release date, or TV show first air date (YYYY-MM-DD)."
+    )
+    vote_average: float | None
+    vote_count: int | None
+    rating: float | None = strawberry.field(
+        description="The account's own rating of this item, where the upstream list "
+        "gives one (rated lists)."
+    )
+
+    @classmethod
+    def from_model(cls, item: models.MediaItem) -> Self:
+        return cls(
+            id=item.id,
+            media_type=item.kind,
+            title=item.title,
+            overview=item.overview,
+            poster_path=item.poster_path,
+            backdrop_path=item.backdrop_path,
+            release_date=item.release_date,
+            vote_average=item.vote_average,
+            vote_count=item.vote_count,
+            rating=item.rating,
+        )
+
+
+class _KeyOnly:
+    """A federation reference to a movie or show: it knows its key and nothing else.
+
+    The REST API has no endpoint that fetches one movie or show by id, so every
+    field but `id` and `mediaType` is NOT_FOUND (the contract's federation note).
+    """
+
+    def __init__(self, id: int, media_type: MediaKind) -> None:
+        self.id = id
+        self.media_type = media_type
+
+    def __getattr__(self, name: str) -> NoReturn:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise EntityFieldUnavailableError(name)
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A movie in one of the account's lists."
+)
+class Movie(Media):
+    @classmethod
+    def resolve_reference(cls, id: int, **_: object) -> "Movie":
+        return _MovieReference(int(id), MediaKind.MOVIE)
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A TV show in one of the account's lists."
+)
+class TvShow(Media):
+    @classmethod
+    def resolve_reference(cls, id: int, **_: object) -> "TvShow":
+        return _TvShowReference(int(id), MediaKind.TV)
+
+
+class _MovieReference(_KeyOnly, Movie):
+    pass
+
+
+class _TvShowReference(_KeyOnly, TvShow):
+    pass
+
+
+_MEDIA_TYPES: dict[MediaKind, type[Media]] = {
+    MediaKind.MOVIE: Movie,
+    MediaKind.TV: TvShow,
+}
+
+
+@strawberry.type(description="One page of a list, as the upstream API pages it.")
+class MediaPage:
+    page: int
+    total_pages: int
+    total_results: int
+    results: list[Media]
+
+    @classmethod
+    def from_model(cls, page: models.MediaPage) -> "MediaPage":
+        return cls(
+            page=page.page,
+            total_pages=page.total_pages,
+            total_results=page.total_results,
+            results=[_MEDIA_TYPES[item.kind].from_model(item) for item in page.results],
+        )

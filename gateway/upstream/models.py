@@ -1,0 +1,318 @@
+"""What the upstream REST account API answers, as frozen values.
+
+Each `from_json` reads a decoded JSON body tolerantly: fields other than the ones
+the gateway cannot do without may be missing, null or of the wrong type (they
+become None, "" or False), and unknown fields are ignored. A body without what is
+essential (an object, an integer `id`, a `results` list, ...) raises
+`UpstreamBadBody`. `to_json` writes the upstream shape back, so that the cache can
+store a value as JSON and rebuild it with `from_json`.
+
+The endpoints are listed in the header of `contract/schema.graphql`; the upstream
+follows TMDB v3 (https://developer.themoviedb.org/reference), whose spellings the
+reference API also accepts.
+"""
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Self
+
+from gateway.upstream.errors import UpstreamBadBody
+
+
+class MediaKind(enum.Enum):
+    """A kind of media; the value is the singular path and body spelling."""
+
+    MOVIE = "movie"
+    TV = "tv"
+
+    @property
+    def plural(self) -> str:
+        """The list path segment: `/account/{id}/favorites/movies` but `.../tv`."""
+        return "movies" if self is MediaKind.MOVIE else "tv"
+
+
+class ListName(enum.Enum):
+    """An account list, spelled as in `/account/{id}/{list}/{movies|tv}`."""
+
+    FAVORITES = "favorites"
+    WATCHLIST = "watchlist"
+    RATED = "rated"
+
+
+class SortOrder(enum.Enum):
+    """The `sort_by` values of the account lists: by when the item was added."""
+
+    CREATED_AT_ASC = "created_at.asc"
+    CREATED_AT_DESC = "created_at.desc"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The account that the request's credentials belong to (`GET /api/account`)."""
+
+    id: int
+    name: str
+    username: str
+    include_adult: bool
+    iso_639_1: str
+    iso_3166_1: str
+    gravatar_hash: str | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Build an Account; raises UpstreamBadBody unless it has an integer id."""
+        # https://developer.themoviedb.org/reference/account-details
+        obj = _object(data, "account")
+        avatar = _object_or_empty(obj.get("avatar"))
+        gravatar = _object_or_empty(avatar.get("gravatar"))
+        return cls(
+            id=_required_int(obj, "id", "account"),
+            name=_str(obj.get("name")) or "",
+            username=_str(obj.get("username")) or "",
+            include_adult=obj.get("include_adult") is True,
+            iso_639_1=_str(obj.get("iso_639_1")) or "",
+            iso_3166_1=_str(obj.get("iso_3166_1")) or "",
+            gravatar_hash=_str(gravatar.get("hash")),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Write the upstream shape that `from_json` reads back to an equal value."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "username": self.username,
+            "include_adult": self.include_adult,
+            "iso_639_1": self.iso_639_1,
+            "iso_3166_1": self.iso_3166_1,
+            "avatar": {"gravatar": {"hash": self.gravatar_hash}},
+        }
+
+
+# Which title and date fields an item of each kind carries, its own first: TMDB
+# movies have title/release_date, TV shows name/first_air_date; take the other
+# pair too, in case an upstream mixes them up.
+_TITLE_KEYS = {
+    MediaKind.MOVIE: ("title", "name", "original_title", "original_name"),
+    MediaKind.TV: ("name", "title", "original_name", "original_title"),
+}
+_DATE_KEYS = {
+    MediaKind.MOVIE: ("release_date", "first_air_date"),
+    MediaKind.TV: ("first_air_date", "release_date"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """A movie or TV show in one of the account's lists.
+
+    `title` is never None because the contract's `title` is non-null; `rating` is
+    the account's own rating, which only rated lists carry.
+    """
+
+    id: int
+    kind: MediaKind
+    title: str
+    overview: str | None
+    poster_path: str | None
+    backdrop_path: str | None
+    release_date: str | None
+    vote_average: float | None
+    vote_count: int | None
+    rating: float | None
+
+    @classmethod
+    def from_json(cls, data: object, kind: MediaKind) -> Self:
+        """Build a `kind` item; raises UpstreamBadBody unless it has an integer id."""
+        # https://developer.themoviedb.org/reference/account-get-favorites (and the
+        # watchlist/rated lists, movies and tv): results[] items.
+        obj = _object(data, "list item")
+        return cls(
+            id=_required_int(obj, "id", "list item"),
+            kind=kind,
+            title=_first_str(obj, _TITLE_KEYS[kind]) or "",
+            overview=_str(obj.get("overview")),
+            poster_path=_str(obj.get("poster_path")),
+            backdrop_path=_str(obj.get("backdrop_path")),
+            release_date=_first_str(obj, _DATE_KEYS[kind]),
+            vote_average=_float(obj.get("vote_average")),
+            vote_count=_int(obj.get("vote_count")),
+            rating=_float(obj.get("rating")),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Write the upstream shape of the item's kind (`rating` only if it has one)."""
+        title_key, date_key = _TITLE_KEYS[self.kind][0], _DATE_KEYS[self.kind][0]
+        data: dict[str, object] = {
+            "id": self.id,
+            title_key: self.title,
+            "overview": self.overview,
+            "poster_path": self.poster_path,
+            "backdrop_path": self.backdrop_path,
+            date_key: self.release_date,
+            "vote_average": self.vote_average,
+            "vote_count": self.vote_count,
+        }
+        if self.rating is not None:
+            data["rating"] = self.rating
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPage:
+    """One page of an account list, paged as the upstream pages it.
+
+    `page`, `total_pages` and `total_results` are required integers: guessing them
+    would make clients page wrongly, so a body without them is a bad body.
+    """
+
+    page: int
+    total_pages: int
+    total_results: int
+    results: tuple[MediaItem, ...]
+
+    @classmethod
+    def from_json(cls, data: object, kind: MediaKind) -> Self:
+        """Build a page of `kind` items.
+
+        Raises UpstreamBadBody if the body is not an object, a counter is not an
+        integer, `results` is not a list, or an item is not an object with an
+        integer id.
+        """
+        # https://developer.themoviedb.org/reference/account-get-favorites:
+        # {page, results, total_pages, total_results}
+        obj = _object(data, "list page")
+        results = obj.get("results")
+        if not isinstance(results, list):
+            raise UpstreamBadBody("list page: results is not a list")
+        return cls(
+            page=_required_int(obj, "page", "list page"),
+            total_pages=_required_int(obj, "total_pages", "list page"),
+            total_results=_required_int(obj, "total_results", "list page"),
+            results=tuple(_items(results, kind)),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Write the upstream shape; `from_json` with the same kind reads it back."""
+        return {
+            "page": self.page,
+            "results": [item.to_json() for item in self.results],
+            "total_pages": self.total_pages,
+            "total_results": self.total_results,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """The account's rating of an item after a rating call; None once deleted."""
+
+    value: float | None
+
+    @classmethod
+    def from_json(cls, data: object, requested: float | None) -> Self:
+        """Read the answer to `POST`/`DELETE /api/{movie|tv}/{id}/rating`.
+
+        `{"rated": {"value": v}}` gives v and `{"rated": null}` gives None. TMDB
+        answers a status object instead, and then the value is the `requested`
+        one (None for a DELETE). Raises UpstreamBadBody for any other body,
+        including `"success": false`.
+        """
+        # https://developer.themoviedb.org/reference/movie-add-rating and
+        # movie-delete-rating / tv-series-add-rating: TMDB's status object.
+        obj = _object(data, "rating answer")
+        if "rated" not in obj:
+            _require_success(obj, "rating answer")
+            return cls(requested)
+        rated = obj["rated"]
+        if rated is None:
+            return cls(None)
+        value = _float(rated.get("value")) if isinstance(rated, dict) else None
+        if value is None:
+            raise UpstreamBadBody("rating answer: rated has no numeric value")
+        return cls(value)
+
+
+def parse_toggle(data: object, field: str, requested: bool) -> bool:
+    """Read the new flag from a favorite/watchlist answer.
+
+    `field` is `"favorite"` or `"watchlist"`: the reference API answers
+    `{field: bool}`. TMDB answers a status object instead, and then the flag is the
+    `requested` one. Raises UpstreamBadBody for any other body, including
+    `"success": false`.
+    """
+    # https://developer.themoviedb.org/reference/account-add-favorite and
+    # account-add-to-watchlist: {"success": true, "status_code": 1, ...}
+    obj = _object(data, f"{field} answer")
+    if field not in obj:
+        _require_success(obj, f"{field} answer")
+        return requested
+    flag = obj[field]
+    if not isinstance(flag, bool):
+        raise UpstreamBadBody(f"{field} answer: {field} is not a boolean")
+    return flag
+
+
+def _items(results: list[object], kind: MediaKind) -> list[MediaItem]:
+    """Parse each item, naming the position of a bad one for the logs."""
+    items = []
+    for index, item in enumerate(results):
+        try:
+            items.append(MediaItem.from_json(item, kind))
+        except UpstreamBadBody as exc:
+            raise UpstreamBadBody(f"results[{index}]: {exc.reason}") from exc
+    return items
+
+
+def _require_success(obj: dict[str, object], what: str) -> None:
+    if obj.get("success") is not True:
+        raise UpstreamBadBody(f"{what}: neither the result nor success: true")
+
+
+def _object(data: object, what: str) -> dict[str, object]:
+    if not isinstance(data, dict):
+        raise UpstreamBadBody(f"{what} is not a JSON object")
+    return data
+
+
+def _object_or_empty(data: object) -> dict[str, object]:
+    return data if isinstance(data, dict) else {}
+
+
+def _required_int(obj: dict[str, object], key: str, what: str) -> int:
+    value = _int(obj.get(key))
+    if value is None:
+        raise UpstreamBadBody(f"{what}: {key} is not an integer")
+    return value
+
+
+def _int(value: object) -> int | None:
+    # bool is a subclass of int, but `true` is no id or count.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: object) -> float | None:
+    """Read a JSON number, ints included, as a finite float, else None.
+
+    NaN, Infinity (which Python's json module decodes) and ints too large for a
+    float cannot be GraphQL Floats, so they count as missing.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _first_str(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string among `keys`.
+
+    Empty strings are skipped because TMDB sends `"release_date": ""` for an
+    unknown date, which the contract spells null.
+    """
+    return next((v for k in keys if isinstance(v := obj.get(k), str) and v), None)
