@@ -21,6 +21,7 @@ from gateway.graphql_view import GraphQLView, State
 from gateway.schema import SchemaLimits, create_schema
 from gateway.service import CachePolicy
 from gateway.settings import Settings
+from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
@@ -91,6 +92,7 @@ def _lifespan(
                 yield {
                     "client": UpstreamClient(session, base_url=upstream_url),
                     "cache": cache,
+                    "flights": SingleFlight(),
                 }
             finally:
                 await cache.close()

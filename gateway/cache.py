@@ -20,12 +20,14 @@ from urllib.parse import urlsplit
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
+from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 
 MEMORY_SCHEME = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
 DEFAULT_NAMESPACE = "gateway"
 DEFAULT_OPERATION_TIMEOUT = 2.0
+REDIS_POOL_SIZE = 64
 
 
 class CacheConfigError(ValueError):
@@ -166,4 +168,9 @@ def _redis_backend(
         ssl=ssl,
         timeout=DEFAULT_OPERATION_TIMEOUT,
         create_connection_timeout=DEFAULT_OPERATION_TIMEOUT,
+        # Past the pool's size, callers wait for a connection instead of failing
+        # with "Too many connections", as redis-py's default pool does.
+        pool_max_size=REDIS_POOL_SIZE,
+        connection_pool_class=BlockingConnectionPool,
+        connection_pool_kwargs={"timeout": DEFAULT_OPERATION_TIMEOUT},
     )

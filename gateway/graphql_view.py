@@ -18,6 +18,7 @@ from strawberry.http import GraphQLHTTPResponse
 from gateway.cache import Cache
 from gateway.schema.context import Context
 from gateway.service import AccountService, CachePolicy
+from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 
@@ -30,6 +31,7 @@ class State(TypedDict):
 
     client: UpstreamClient
     cache: Cache
+    flights: SingleFlight
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -51,8 +53,9 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)
         credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
+        state = request.state
         accounts = AccountService(
-            request.state.client, request.state.cache, self._policy, credentials
+            state.client, state.cache, state.flights, self._policy, credentials
         )
         return Context(request=request, response=response, accounts=accounts)
 

@@ -9,7 +9,10 @@ What is cached, under which key, for how long, and what a mutation invalidates:
   resolved to, never from anything the client sent;
 - a mutation moves the generation of the list it touches on once upstream has
   answered (or failed: upstream may have changed all the same), so no reader on any
-  replica sharing the cache is served a list older than the mutation (invariant 2).
+  replica sharing the cache is served a list older than the mutation (invariant 2);
+- identical loads in flight at the same moment share one upstream request
+  (`SingleFlight`); their keys carry the generation, so a load that began before
+  a mutation is never handed to a reader that began after it.
 """
 
 import asyncio
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 from gateway.arguments import ListQuery, check_media_id, check_rating
 from gateway.cache import Cache
+from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.models import Account, ListName, MediaKind, MediaPage
@@ -46,11 +50,13 @@ class AccountService:
         self,
         client: UpstreamClient,
         cache: Cache,
+        flights: SingleFlight,
         policy: CachePolicy,
         credentials: Credentials,
     ) -> None:
         self._client = client
         self._cache = cache
+        self._flights = flights
         self._policy = policy
         self._credentials = credentials
         self._account: asyncio.Task[Account] | None = None
@@ -64,23 +70,12 @@ class AccountService:
     async def media_list(self, list_name: ListName, query: ListQuery) -> MediaPage:
         """One page of one of the caller's lists, from cache when still current."""
         account = await self.account()
-        generation = await self._cache.generation(
-            _generation_key(account.id, list_name, query.kind)
-        )
+        generation_key = _generation_key(account.id, list_name, query.kind)
+        generation = await self._cache.generation(generation_key)
         key = _list_key(account.id, list_name, query, generation)
-        if (cached := await self._cache.get(key)) is not None:
-            return MediaPage.from_json(cached, query.kind)
-        page = await self._client.list_media(
-            self._credentials,
-            account.id,
-            list_name,
-            query.kind,
-            page=query.page,
-            language=query.language,
-            sort=query.sort,
+        return await self._flights.run(
+            key, lambda: self._load_list(account, list_name, query, key)
         )
-        await self._cache.set(key, page.to_json(), ttl=self._policy.list_ttl)
-        return page
 
     async def set_favorite(
         self, kind: MediaKind, media_id: int, favorite: bool
@@ -119,11 +114,31 @@ class AccountService:
         if not self._credentials.present:
             raise MissingCredentialsError
         key = f"account:{self._credentials.fingerprint}"
+        return await self._flights.run(key, lambda: self._fetch_account(key))
+
+    async def _fetch_account(self, key: str) -> Account:
         if (cached := await self._cache.get(key)) is not None:
             return Account.from_json(cached)
         account = await self._client.get_account(self._credentials)
         await self._cache.set(key, account.to_json(), ttl=self._policy.account_ttl)
         return account
+
+    async def _load_list(
+        self, account: Account, list_name: ListName, query: ListQuery, key: str
+    ) -> MediaPage:
+        if (cached := await self._cache.get(key)) is not None:
+            return MediaPage.from_json(cached, query.kind)
+        page = await self._client.list_media(
+            self._credentials,
+            account.id,
+            list_name,
+            query.kind,
+            page=query.page,
+            language=query.language,
+            sort=query.sort,
+        )
+        await self._cache.set(key, page.to_json(), ttl=self._policy.list_ttl)
+        return page
 
     @contextlib.asynccontextmanager
     async def _invalidating(

@@ -7,6 +7,7 @@ INTERNAL_SERVER_ERROR ("Unexpected error.") and logged with its traceback.
 """
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
@@ -29,6 +30,8 @@ from gateway.upstream.errors import (
 logger = logging.getLogger(__name__)
 
 UNEXPECTED = "Unexpected error."
+# graphql-core's words for a variable value that does not fit its type.
+_VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (got invalid value|of required type)")
 _EXPECTED = (
     UpstreamError,
     InvalidArgumentError,
@@ -97,7 +100,7 @@ def _request_error_code(error: GraphQLError) -> str:
     """Codes for errors graphql-core raises itself, named as Apollo Server does."""
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable "):
+    if _VARIABLE_VALUE.search(error.message):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
 

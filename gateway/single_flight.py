@@ -1,0 +1,36 @@
+"""`SingleFlight`: identical loads in flight at the same moment share one run."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class SingleFlight:
+    """Coalesces concurrent loads by key within one process.
+
+    The first caller of a key starts the load; callers arriving while it runs await
+    the same result (or exception). The load is shielded: a caller that goes away
+    does not cancel it for the others. Keys must say everything the result depends
+    on (the account, and the list's generation), or callers would share too much.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[Any]] = {}
+
+    async def run(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+        """The result of `load()`, or of the identical load already running."""
+        running = self._running.get(key)
+        if running is None:
+            running = asyncio.ensure_future(load())
+            self._running[key] = running
+            running.add_done_callback(lambda done: self._forget(key, done))
+        result: T = await asyncio.shield(running)
+        return result
+
+    def _forget(self, key: str, done: asyncio.Future[Any]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
+        if not done.cancelled():
+            done.exception()  # retrieved, so a load nobody awaits any more logs nothing

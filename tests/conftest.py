@@ -1,0 +1,107 @@
+"""Fixtures: the reference REST API and the gateway, both real servers on loopback."""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from gateway import reference_api
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.graphql_client import GraphQLClient
+from tests.redis_server import redis_server
+from tests.servers import RunningServer, run_server
+
+ALICE = {"Authorization": "Bearer alice-token"}
+BOB = {"Authorization": "Bearer bob-token"}
+
+
+@dataclass
+class Upstream:
+    """The reference API as the tests see it: where it is, and its live controls."""
+
+    server: RunningServer
+    faults: reference_api.Faults
+    calls: reference_api.Calls
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/api"
+
+
+@contextlib.asynccontextmanager
+async def running_upstream(**options: Any) -> AsyncIterator[Upstream]:
+    """A fresh reference API (in-memory database) on loopback."""
+    faults, calls = reference_api.Faults(), reference_api.Calls()
+    api = reference_api.create_app(faults=faults, calls=calls, **options)
+    async with run_server(Starlette(routes=[Mount("/api", api)])) as server:
+        yield Upstream(server, faults, calls)
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[RunningServer]:
+    """The gateway app for `settings`, served on loopback."""
+    async with run_server(create_app(settings)) as server:
+        yield server
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    async with running_upstream() as running:
+        yield running
+
+
+@pytest.fixture
+def settings(upstream: Upstream) -> Settings:
+    """Settings for a gateway over `upstream`, with short timeouts for fault tests."""
+    return Settings(upstream_url=upstream.url, upstream_timeout=2.0)
+
+
+@pytest.fixture
+async def gateway(settings: Settings) -> AsyncIterator[RunningServer]:
+    async with running_gateway(settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield session
+
+
+@pytest.fixture
+def client_for(
+    http: aiohttp.ClientSession,
+) -> Callable[[RunningServer, dict[str, str]], GraphQLClient]:
+    """A GraphQL client of a given gateway, as a given caller."""
+
+    def make(server: RunningServer, headers: dict[str, str]) -> GraphQLClient:
+        return GraphQLClient(http, f"{server.url}/graphql", headers)
+
+    return make
+
+
+@pytest.fixture
+def alice(
+    gateway: RunningServer, client_for: Callable[..., GraphQLClient]
+) -> GraphQLClient:
+    return client_for(gateway, ALICE)
+
+
+@pytest.fixture
+def bob(
+    gateway: RunningServer, client_for: Callable[..., GraphQLClient]
+) -> GraphQLClient:
+    return client_for(gateway, BOB)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A fresh, empty redis-server of its own."""
+    with redis_server() as url:
+        yield url
