@@ -32,7 +32,9 @@ def build_app() -> Starlette:
     host = _LOOPBACK.get(settings.host, settings.host)
     embedded = replace(settings, upstream_url=f"http://{host}:{settings.port}/api")
     api = reference_api.create_app(db_path=settings.reference_db)
-    return create_app(embedded, routes=[Mount("/api", api), *reference_api.demo_routes()])
+    return create_app(
+        embedded, routes=[Mount("/api", api), *reference_api.demo_routes()]
+    )
 
 
 @click.group()
@@ -93,9 +95,15 @@ def export_schema() -> None:
 @cli.command("reference-api")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8001, show_default=True)
-@click.option("--db", default=DEFAULT_REFERENCE_DB, show_default=True, help="SQLite file.")
-@click.option("--rate-limit", type=int, default=None, help="Requests per second per token.")
-def reference_api_command(host: str, port: int, db: str, rate_limit: int | None) -> None:
+@click.option(
+    "--db", default=DEFAULT_REFERENCE_DB, show_default=True, help="SQLite file."
+)
+@click.option(
+    "--rate-limit", type=int, default=None, help="Requests per second per token."
+)
+def reference_api_command(
+    host: str, port: int, db: str, rate_limit: int | None
+) -> None:
     """Run the reference REST API alone, under /api."""
     api = reference_api.create_app(db_path=db, rate_limit=rate_limit)
     app = Starlette(routes=[Mount("/api", api)])

@@ -31,7 +31,10 @@ class GraphQLClient:
     """Talks to one gateway as one caller (its headers, e.g. a bearer token)."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self._session = session
         self._url = url
@@ -41,10 +44,14 @@ class GraphQLClient:
         """The same gateway, seen by a caller with other headers."""
         return GraphQLClient(self._session, self._url, headers)
 
-    async def query(self, query: str, variables: dict[str, Any] | None = None) -> Result:
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> Result:
         """POST `query`; the response must be JSON."""
         payload = {"query": query, "variables": variables or {}}
-        async with self._session.post(self._url, json=payload, headers=self._headers) as response:
+        async with self._session.post(
+            self._url, json=payload, headers=self._headers
+        ) as response:
             body = await response.json(content_type=None)
             return Result(
                 data=body.get("data"),
