@@ -475,6 +475,8 @@ async def test_a_forced_status_answers_with_its_documented_body() -> None:
         reply = await api.call("GET", "/account")
         assert reply.status == 503
         assert set(reply.body) == {"message"}
+        faults.status = 404
+        assert (await api.call("POST", "/movie/550/rating")).body == NOT_FOUND
         faults.status = 429
         reply = await api.call("GET", "/account/12345/favorites/movies")
         assert (reply.status, reply.body) == (429, "Rate Limit Exceeded")

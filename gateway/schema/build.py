@@ -1,6 +1,7 @@
 """`create_schema`: the federation schema with the extensions every request runs."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -14,10 +15,10 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from gateway.schema.accounts import Query
-from gateway.schema.errors import ContractErrors
+from gateway.schema.errors import contract_errors
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
 
@@ -40,11 +41,17 @@ class _Schema(strawberry.federation.Schema):
         errors: list[GraphQLError],
         execution_context: ExecutionContext | None = None,
     ) -> None:
-        """Log nothing here: `ContractErrors` logs exactly the unexpected errors.
+        """Log nothing here: `contract_errors` logs exactly the unexpected errors.
 
         Strawberry's default logs every error with a traceback, expected NOT_FOUNDs
         and bad input included (STACK-NOTES.md).
         """
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = contract_errors(result.errors)
+        return result
 
 
 def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
@@ -54,7 +61,6 @@ def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
         mutation=Mutation,
         types=[Movie, TvShow],
         extensions=[
-            ContractErrors,
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
             lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),

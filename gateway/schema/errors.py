@@ -4,6 +4,10 @@ Our own exceptions carry data for operators (`status`, `url`); what reaches the
 client is a message written here, which never echoes upstream URLs, bodies or
 credentials, plus `extensions.code`. Anything else is masked as
 INTERNAL_SERVER_ERROR ("Unexpected error.") and logged with its traceback.
+
+This runs on the final result of `Schema.execute` rather than in strawberry's
+`MaskErrors` extension: with `ParserCache`, a syntax error escapes the operation
+hooks that `MaskErrors` relies on and would reach the client untranslated.
 """
 
 import logging
@@ -11,7 +15,6 @@ import re
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from gateway.arguments import InvalidArgumentError
 from gateway.schema.media import EntityFieldUnavailableError
@@ -31,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 UNEXPECTED = "Unexpected error."
 # graphql-core's words for a variable value that does not fit its type.
-_VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (got invalid value|of required type)")
+_VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (got invalid value|has invalid value|of required type)")
 _EXPECTED = (
     UpstreamError,
     InvalidArgumentError,
@@ -105,36 +108,22 @@ def _request_error_code(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-class ContractErrors(MaskErrors):
-    """Gives every error a code: ours translated, the rest masked."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_is_unexpected, error_message=UNEXPECTED)
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        logger.error(
-            "unexpected error at %s", error.path, exc_info=error.original_error
-        )
-        return _with(error, UNEXPECTED, {"code": "INTERNAL_SERVER_ERROR"})
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self._translate(error) for error in errors]
-
-    def _translate(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, _EXPECTED):
-            return _with(error, *client_extensions(original))
-        if original is None and error.path is None:
-            return _with(error, error.message, {"code": _request_error_code(error)})
-        if self.should_mask_error(error):
-            return self.anonymise_error(error)
-        return error
+def contract_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Every error with a code: ours translated, request errors named, the rest masked."""
+    return [_translate(error) for error in errors]
 
 
-def _is_unexpected(error: GraphQLError) -> bool:
-    # An error graphql-core raised itself during execution (no original) is one
-    # of our bugs too, such as a null for a non-null field.
-    return not isinstance(error.original_error, _EXPECTED)
+def _translate(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, _EXPECTED):
+        return _with(error, *client_extensions(original))
+    if error.path is None and (original is None or isinstance(original, GraphQLError)):
+        # Parse, validation and variable errors: written by graphql-core for clients.
+        return _with(error, error.message, {"code": _request_error_code(error)})
+    # Anything else is one of our bugs, even an error graphql-core raised itself
+    # during execution, such as a null for a non-null field.
+    logger.error("unexpected error at %s", error.path, exc_info=original)
+    return _with(error, UNEXPECTED, {"code": "INTERNAL_SERVER_ERROR"})
 
 
 def _with(error: GraphQLError, message: str, extensions: Extensions) -> GraphQLError:

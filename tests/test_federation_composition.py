@@ -1,0 +1,202 @@
+"""Apollo Federation: our subgraph composes with another one and a router joins them.
+
+A catalogue subgraph (tests/federation/federation.mjs) owns catalogue data about
+movies and extends our `Movie` entity through `@key(fields: "id")` with `tagline`.
+These tests run Apollo's own JavaScript tooling (pinned in
+tests/federation/package.json) as subprocesses:
+
+- compose.mjs composes schema.graphql with the catalogue subgraph;
+- router.mjs serves the catalogue subgraph and an Apollo Gateway over both, which
+  composes our live gateway's `_service { sdl }` and forwards `authorization`, so a
+  query that starts at `account` reaches `Movie.tagline` through `_entities`.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import ALICE
+from tests.graphql_client import GraphQLClient
+from tests.servers import RunningServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FEDERATION = Path(__file__).resolve().parent / "federation"
+SCHEMA = ROOT / "schema.graphql"
+
+NPM_CI_TIMEOUT = 300.0
+COMPOSE_TIMEOUT = 60.0
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+
+FAVORITE_MOVIES = """
+{
+  account {
+    id
+    favorites(mediaType: MOVIE) {
+      results { id title ... on Movie { tagline } }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The `node` executable, with tests/federation's npm dependencies installed.
+
+    Without node/npm the tests skip, except on CI (`CI=true`), where they fail.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        message = "node and npm are needed for the Apollo Federation tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # npm writes node_modules/.package-lock.json last: without it (or when the
+    # lockfile changed since) the install is missing, partial or stale.
+    installed = FEDERATION / "node_modules" / ".package-lock.json"
+    lockfile = FEDERATION / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lockfile.stat().st_mtime:
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                cwd=FEDERATION,
+                capture_output=True,
+                text=True,
+                timeout=NPM_CI_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"npm ci in {FEDERATION} took over {NPM_CI_TIMEOUT}s")
+        if done.returncode != 0:
+            pytest.fail(f"npm ci in {FEDERATION} failed:\n{done.stdout}\n{done.stderr}")
+    return node
+
+
+def node_env() -> dict[str, str]:
+    """The environment for node subprocesses: loopback only, no Apollo telemetry."""
+    no_proxy = ",".join(
+        filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])
+    )
+    return {
+        **os.environ,
+        "NO_PROXY": no_proxy,
+        "no_proxy": no_proxy,
+        "APOLLO_TELEMETRY_DISABLED": "true",
+    }
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """End `process`: close its stdin, SIGTERM it, and SIGKILL it if it lingers."""
+    if process.stdin is not None:
+        process.stdin.close()
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+async def ready_url(stdout: asyncio.StreamReader) -> str | None:
+    """The URL of the `READY <url>` line; None if stdout ends first."""
+    while line := await stdout.readline():
+        ready, _, url = line.decode().strip().partition(" ")
+        if ready == "READY" and url:
+            return url
+    return None
+
+
+@pytest.fixture
+async def router(node: str, gateway: RunningServer) -> AsyncIterator[str]:
+    """router.mjs over our gateway: the URL of the Apollo router it serves."""
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(FEDERATION / "router.mjs"),
+        f"{gateway.url}/graphql",
+        cwd=FEDERATION,
+        env=node_env(),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    # Drain stderr all along, so that a chatty router never blocks on a full pipe.
+    stderr = asyncio.create_task(process.stderr.read())
+    try:
+        try:
+            url = await asyncio.wait_for(ready_url(process.stdout), READY_TIMEOUT)
+        except TimeoutError:
+            url = None
+        if url is None:
+            await stop(process)
+            pytest.fail(
+                f"router.mjs did not print READY (exit code {process.returncode}):\n"
+                f"{(await stderr).decode()}"
+            )
+        yield url
+    finally:
+        await stop(process)
+        await stderr
+
+
+async def test_our_schema_composes_with_a_subgraph_extending_movie(node: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(FEDERATION / "compose.mjs"),
+        str(SCHEMA),
+        cwd=FEDERATION,
+        env=node_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), COMPOSE_TIMEOUT)
+    finally:
+        await stop(process)
+    assert out, f"compose.mjs printed nothing (exit {process.returncode}): {err!r}"
+    result: dict[str, Any] = json.loads(out)
+
+    assert result["ok"] is True, json.dumps(result.get("errors"), indent=2)
+    assert process.returncode == 0
+    supergraph: str = result["supergraph"]
+    # Both subgraphs resolve Movie by its id; the tagline comes from the catalogue.
+    assert '@join__type(graph: ACCOUNTS, key: "id")' in supergraph
+    assert '@join__type(graph: CATALOGUE, key: "id")' in supergraph
+    assert "tagline: String @join__field(graph: CATALOGUE)" in supergraph
+
+
+async def test_a_query_from_account_reaches_the_other_subgraphs_movie_fields(
+    router: str, http: aiohttp.ClientSession
+) -> None:
+    result = await GraphQLClient(http, router, ALICE).query(FAVORITE_MOVIES)
+
+    assert result.errors == []
+    assert result.status == 200
+    movies = result.data["account"]["favorites"]["results"]
+    # alice's seeded favorite movies, titled by our gateway, taglined by the catalogue.
+    assert {movie["id"] for movie in movies} == {550, 680, 13}
+    assert all(movie["tagline"] == f"Tagline of {movie['id']}" for movie in movies)
+    titles = {movie["id"]: movie["title"] for movie in movies}
+    assert titles[550] == "Fight Club"
+
+
+async def test_the_router_passes_on_our_unauthenticated_error(
+    router: str, http: aiohttp.ClientSession
+) -> None:
+    result = await GraphQLClient(http, router).query(FAVORITE_MOVIES)
+
+    assert result.data == {"account": None}
+    assert result.error_at("account")["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,182 @@
+"""GraphQL over HTTP: methods, media types, GraphiQL, health, CORS and limits."""
+
+import json
+
+import aiohttp
+from graphql import get_introspection_query
+
+from gateway.settings import Settings
+from tests.conftest import ALICE, Upstream, running_gateway
+from tests.servers import RunningServer
+
+ACCOUNT = "{ account { id } }"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def post(
+    http: aiohttp.ClientSession, server: RunningServer, body: object, **headers: str
+) -> tuple[int, str, dict]:
+    async with http.post(
+        f"{server.url}/graphql", json=body, headers={**ALICE, **headers}
+    ) as response:
+        return response.status, response.content_type, await response.json(content_type=None)
+
+
+async def test_get_runs_queries(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
+    async with http.get(f"{gateway.url}/graphql", params={"query": ACCOUNT}, headers=ALICE) as response:
+        assert response.status == 200
+        assert (await response.json())["data"]["account"]["id"] == 12345
+
+
+async def test_get_never_runs_mutations(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    mutation = "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) { favorite } }"
+    async with http.get(f"{gateway.url}/graphql", params={"query": mutation}, headers=ALICE) as response:
+        assert response.status in (400, 405)
+    assert upstream.calls.total() == 0
+
+
+async def test_graphql_response_media_type(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    status, content_type, body = await post(
+        http, gateway, {"query": ACCOUNT}, Accept=f"{GRAPHQL_RESPONSE}, application/json"
+    )
+    assert (status, content_type) == (200, GRAPHQL_RESPONSE)
+    assert body["data"]["account"]["id"] == 12345
+
+
+async def test_request_errors_are_400_with_no_data_under_graphql_response(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    status, content_type, body = await post(
+        http, gateway, {"query": "{ account { id "}, Accept=GRAPHQL_RESPONSE
+    )
+    assert (status, content_type) == (400, GRAPHQL_RESPONSE)
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    status, _, body = await post(
+        http, gateway, {"query": "{ account { nope } }"}, Accept=GRAPHQL_RESPONSE
+    )
+    assert status == 400
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_legacy_json_keeps_200_for_request_errors(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    status, content_type, body = await post(http, gateway, {"query": "{ account { nope } }"})
+    assert (status, content_type) == (200, "application/json")
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_bad_variables_are_bad_user_input(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    query = "query ($t: MediaType!) { account { favorites(mediaType: $t) { page } } }"
+    status, _, body = await post(http, gateway, {"query": query, "variables": {"t": "BOOK"}})
+    assert status == 200
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_bad_json_is_a_clear_400(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
+    async with http.post(
+        f"{gateway.url}/graphql", data=b"{nope", headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 400
+        assert "JSON" in await response.text()
+
+
+async def test_browsers_get_graphiql(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
+    async with http.get(f"{gateway.url}/graphql", headers={"Accept": "text/html"}) as response:
+        assert response.status == 200
+        assert "graphiql" in (await response.text()).lower()
+
+
+async def test_health_and_readiness(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    async with http.get(f"{gateway.url}/healthz") as response:
+        assert (response.status, await response.json()) == (200, {"status": "ok"})
+    async with http.get(f"{gateway.url}/readyz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}
+    upstream.faults.status = 503
+    async with http.get(f"{gateway.url}/readyz") as response:
+        assert response.status == 503
+        assert (await response.json())["upstream"] == "unavailable"
+
+
+async def test_cors_allows_configured_origins_only(
+    http: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    settings = Settings(upstream_url=upstream.url, cors_origins=("https://app.example",))
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"}
+    async with running_gateway(settings) as server:
+        async with http.options(
+            f"{server.url}/graphql", headers={"Origin": "https://app.example", **preflight}
+        ) as response:
+            assert response.status == 200
+            assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        async with http.options(
+            f"{server.url}/graphql", headers={"Origin": "https://evil.example", **preflight}
+        ) as response:
+            assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_oversized_body_is_413(
+    http: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    settings = Settings(upstream_url=upstream.url, max_body_bytes=1000)
+    async with running_gateway(settings) as server:
+        status, _, body = await post(http, server, {"query": ACCOUNT + " " * 2000})
+        assert status == 413
+        assert body["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+        async def chunks():
+            for _ in range(10):
+                yield b" " * 500
+
+        async with http.post(
+            f"{server.url}/graphql", data=chunks(), headers={"Content-Type": "application/json"}
+        ) as response:
+            assert response.status == 413
+
+
+async def test_deep_queries_are_refused_but_introspection_passes(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    status, _, body = await post(http, gateway, {"query": get_introspection_query()})
+    assert status == 200 and "errors" not in body
+    deep = "{ __schema { types { " + "fields { type { " * 8 + "name" + " } }" * 8 + " } } }"
+    status, _, body = await post(http, gateway, {"query": deep})
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert upstream.calls.total() == 0
+
+
+async def test_too_many_aliases_are_refused(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    aliases = " ".join(f"a{n}: account {{ id }}" for n in range(40))
+    _, _, body = await post(http, gateway, {"query": "{ " + aliases + " }"})
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert upstream.calls.total() == 0
+
+
+async def test_introspection_can_be_switched_off(
+    http: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    settings = Settings(upstream_url=upstream.url, introspection=False)
+    async with running_gateway(settings) as server:
+        _, _, body = await post(http, server, {"query": "{ __schema { types { name } } }"})
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_unexpected_errors_are_masked(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    status, _, body = await post(http, gateway, json.loads('{"query": "{ account { id } }"}'))
+    assert status == 200 and "errors" not in body
