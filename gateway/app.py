@@ -118,7 +118,7 @@ async def healthz(_: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: upstream answers (a 401 without credentials will do) and the cache too."""
+    """Readiness: upstream answers (a 401 counts) and so does the cache."""
     checks = {
         "upstream": await _upstream_status(request.state.client),
         "cache": await _cache_status(request.state.cache),

@@ -86,8 +86,12 @@ class Cache:
         return await self._backend.get(key)
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
-        """Store `value` (anything `json.dumps` accepts) for `ttl` seconds."""
-        await self._backend.set(key, value, ttl=ttl)
+        """Store `value` (anything `json.dumps` accepts) for `ttl` seconds.
+
+        A `ttl` of 0 or less stores nothing: aiocache would keep it forever.
+        """
+        if ttl > 0:
+            await self._backend.set(key, value, ttl=ttl)
 
     async def generation(self, key: str) -> int:
         """The current generation under `key`, created from the clock if missing."""

@@ -1,4 +1,4 @@
-"""The `gateway` command: the composition root, and the only importer of the reference API.
+"""The `gateway` command: the composition root, sole importer of the reference API.
 
 `gateway serve` hands `build_app` to uvicorn as a factory, so every worker process
 builds its own app from the same `GATEWAY_*` environment (flags are written into
@@ -21,7 +21,7 @@ from gateway.app import create_app, schema_limits
 from gateway.schema import create_schema
 from gateway.settings import DEFAULT_REFERENCE_DB, Settings
 
-_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104
+_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
 
 
 def build_app() -> Starlette:

@@ -8,12 +8,12 @@ GraphQL-over-HTTP specification), with 400 for requests that never executed.
 from typing import Any, TypedDict
 
 import strawberry
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from gateway.cache import Cache
 from gateway.schema.context import Context
@@ -67,7 +67,7 @@ class GraphQLView(GraphQL[Context, None]):
         return sub_response
 
     async def process_result(
-        self, request: Request | WebSocket, result: ExecutionResult
+        self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         data = await super().process_result(request, result)
         if result.data is None and result.errors and _never_executed(result):

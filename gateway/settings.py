@@ -26,6 +26,22 @@ DEFAULT_MAX_TOKENS = 2_000
 DEFAULT_REFERENCE_DB = "reference-api.sqlite3"
 DEFAULT_LOG_LEVEL = "info"
 
+# Values below these are refused at start-up; a TTL of 0 turns that cache off.
+_LOWER_BOUNDS: dict[str, float] = {
+    "port": 0,
+    "workers": 1,
+    "upstream_timeout": 0.001,
+    "upstream_connect_timeout": 0.001,
+    "upstream_max_connections": 1,
+    "list_ttl": 0,
+    "account_ttl": 0,
+    "cache_max_entries": 1,
+    "max_body_bytes": 1,
+    "max_depth": 1,
+    "max_aliases": 1,
+    "max_tokens": 1,
+}
+
 #: Headers of the incoming request that are always sent upstream: the credentials.
 CREDENTIAL_HEADERS = ("Authorization", "Cookie")
 
@@ -60,6 +76,11 @@ class Settings:
     introspection: bool = True
     reference_db: str = DEFAULT_REFERENCE_DB
     log_level: str = DEFAULT_LOG_LEVEL
+
+    def __post_init__(self) -> None:
+        for name, low in _LOWER_BOUNDS.items():
+            if getattr(self, name) < low:
+                raise ValueError(f"setting {name} must be at least {low}")
 
     @property
     def upstream_headers(self) -> tuple[str, ...]:

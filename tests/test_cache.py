@@ -105,3 +105,8 @@ async def test_ping_is_false_when_redis_is_gone() -> None:
 def test_unknown_scheme_is_refused() -> None:
     with pytest.raises(CacheConfigError, match="memcached"):
         create_cache("memcached://localhost", max_entries=1)
+
+
+async def test_a_ttl_of_zero_stores_nothing(cache: Cache) -> None:
+    await cache.set("k", 1, ttl=0)
+    assert await cache.get("k") is None

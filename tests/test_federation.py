@@ -3,7 +3,8 @@
 from gateway.reference_api import ALICE
 from tests.graphql_client import GraphQLClient
 
-ENTITIES = """query ($representations: [_Any!]!) { _entities(representations: $representations) {
+ENTITIES = """query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
   __typename
   ... on Account { id username favorites(mediaType: MOVIE) { totalResults } }
   ... on Movie { id mediaType }
@@ -13,11 +14,11 @@ ENTITIES = """query ($representations: [_Any!]!) { _entities(representations: $r
 async def test_service_sdl_declares_the_keys(alice: GraphQLClient) -> None:
     result = await alice.query("{ _service { sdl } }")
     sdl = result.data["_service"]["sdl"]
-    assert "@link(url: \"https://specs.apollo.dev/federation/v2" in sdl
+    assert '@link(url: "https://specs.apollo.dev/federation/v2' in sdl
     for type_name in ("Account", "Movie", "TvShow"):
-        assert f'type {type_name} ' in sdl
+        assert f"type {type_name} " in sdl
         assert f'{type_name} @key(fields: "id")' in sdl or (
-            f"{type_name} implements Media @key(fields: \"id\")" in sdl
+            f'{type_name} implements Media @key(fields: "id")' in sdl
         )
 
 

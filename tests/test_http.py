@@ -19,11 +19,19 @@ async def post(
     async with http.post(
         f"{server.url}/graphql", json=body, headers={**ALICE, **headers}
     ) as response:
-        return response.status, response.content_type, await response.json(content_type=None)
+        return (
+            response.status,
+            response.content_type,
+            await response.json(content_type=None),
+        )
 
 
-async def test_get_runs_queries(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
-    async with http.get(f"{gateway.url}/graphql", params={"query": ACCOUNT}, headers=ALICE) as response:
+async def test_get_runs_queries(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    async with http.get(
+        f"{gateway.url}/graphql", params={"query": ACCOUNT}, headers=ALICE
+    ) as response:
         assert response.status == 200
         assert (await response.json())["data"]["account"]["id"] == 12345
 
@@ -31,8 +39,13 @@ async def test_get_runs_queries(http: aiohttp.ClientSession, gateway: RunningSer
 async def test_get_never_runs_mutations(
     http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
 ) -> None:
-    mutation = "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) { favorite } }"
-    async with http.get(f"{gateway.url}/graphql", params={"query": mutation}, headers=ALICE) as response:
+    mutation = (
+        "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "
+        "{ favorite } }"
+    )
+    async with http.get(
+        f"{gateway.url}/graphql", params={"query": mutation}, headers=ALICE
+    ) as response:
         assert response.status in (400, 405)
     assert upstream.calls.total() == 0
 
@@ -41,7 +54,10 @@ async def test_graphql_response_media_type(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
     status, content_type, body = await post(
-        http, gateway, {"query": ACCOUNT}, Accept=f"{GRAPHQL_RESPONSE}, application/json"
+        http,
+        gateway,
+        {"query": ACCOUNT},
+        Accept=f"{GRAPHQL_RESPONSE}, application/json",
     )
     assert (status, content_type) == (200, GRAPHQL_RESPONSE)
     assert body["data"]["account"]["id"] == 12345
@@ -66,7 +82,9 @@ async def test_request_errors_are_400_with_no_data_under_graphql_response(
 async def test_legacy_json_keeps_200_for_request_errors(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
-    status, content_type, body = await post(http, gateway, {"query": "{ account { nope } }"})
+    status, content_type, body = await post(
+        http, gateway, {"query": "{ account { nope } }"}
+    )
     assert (status, content_type) == (200, "application/json")
     assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
@@ -76,21 +94,31 @@ async def test_bad_variables_are_bad_user_input(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
     query = "query ($t: MediaType!) { account { favorites(mediaType: $t) { page } } }"
-    status, _, body = await post(http, gateway, {"query": query, "variables": {"t": "BOOK"}})
+    status, _, body = await post(
+        http, gateway, {"query": query, "variables": {"t": "BOOK"}}
+    )
     assert status == 200
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_bad_json_is_a_clear_400(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
+async def test_bad_json_is_a_clear_400(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
     async with http.post(
-        f"{gateway.url}/graphql", data=b"{nope", headers={"Content-Type": "application/json"}
+        f"{gateway.url}/graphql",
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
     ) as response:
         assert response.status == 400
         assert "JSON" in await response.text()
 
 
-async def test_browsers_get_graphiql(http: aiohttp.ClientSession, gateway: RunningServer) -> None:
-    async with http.get(f"{gateway.url}/graphql", headers={"Accept": "text/html"}) as response:
+async def test_browsers_get_graphiql(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    async with http.get(
+        f"{gateway.url}/graphql", headers={"Accept": "text/html"}
+    ) as response:
         assert response.status == 200
         assert "graphiql" in (await response.text()).lower()
 
@@ -102,7 +130,11 @@ async def test_health_and_readiness(
         assert (response.status, await response.json()) == (200, {"status": "ok"})
     async with http.get(f"{gateway.url}/readyz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}
+        assert await response.json() == {
+            "status": "ready",
+            "upstream": "ok",
+            "cache": "ok",
+        }
     upstream.faults.status = 503
     async with http.get(f"{gateway.url}/readyz") as response:
         assert response.status == 503
@@ -112,17 +144,25 @@ async def test_health_and_readiness(
 async def test_cors_allows_configured_origins_only(
     http: aiohttp.ClientSession, upstream: Upstream
 ) -> None:
-    settings = Settings(upstream_url=upstream.url, cors_origins=("https://app.example",))
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization, content-type"}
+    settings = Settings(
+        upstream_url=upstream.url, cors_origins=("https://app.example",)
+    )
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
     async with running_gateway(settings) as server:
         async with http.options(
-            f"{server.url}/graphql", headers={"Origin": "https://app.example", **preflight}
+            f"{server.url}/graphql",
+            headers={"Origin": "https://app.example", **preflight},
         ) as response:
             assert response.status == 200
-            assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+            assert (
+                response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+            )
         async with http.options(
-            f"{server.url}/graphql", headers={"Origin": "https://evil.example", **preflight}
+            f"{server.url}/graphql",
+            headers={"Origin": "https://evil.example", **preflight},
         ) as response:
             assert "Access-Control-Allow-Origin" not in response.headers
 
@@ -141,7 +181,9 @@ async def test_oversized_body_is_413(
                 yield b" " * 500
 
         async with http.post(
-            f"{server.url}/graphql", data=chunks(), headers={"Content-Type": "application/json"}
+            f"{server.url}/graphql",
+            data=chunks(),
+            headers={"Content-Type": "application/json"},
         ) as response:
             assert response.status == 413
 
@@ -151,7 +193,13 @@ async def test_deep_queries_are_refused_but_introspection_passes(
 ) -> None:
     status, _, body = await post(http, gateway, {"query": get_introspection_query()})
     assert status == 200 and "errors" not in body
-    deep = "{ __schema { types { " + "fields { type { " * 8 + "name" + " } }" * 8 + " } } }"
+    deep = (
+        "{ __schema { types { "
+        + "fields { type { " * 8
+        + "name"
+        + " } }" * 8
+        + " } } }"
+    )
     status, _, body = await post(http, gateway, {"query": deep})
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert upstream.calls.total() == 0
@@ -171,12 +219,16 @@ async def test_introspection_can_be_switched_off(
 ) -> None:
     settings = Settings(upstream_url=upstream.url, introspection=False)
     async with running_gateway(settings) as server:
-        _, _, body = await post(http, server, {"query": "{ __schema { types { name } } }"})
+        _, _, body = await post(
+            http, server, {"query": "{ __schema { types { name } } }"}
+        )
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_unexpected_errors_are_masked(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
-    status, _, body = await post(http, gateway, json.loads('{"query": "{ account { id } }"}'))
+    status, _, body = await post(
+        http, gateway, json.loads('{"query": "{ account { id } }"}')
+    )
     assert status == 200 and "errors" not in body

@@ -1,4 +1,4 @@
-"""Invariants 1 and 2 of DESIGN.md: nobody sees another's data; nobody reads stale lists."""
+"""DESIGN.md invariants 1 and 2: nobody sees another's data or reads a stale list."""
 
 import asyncio
 import random
@@ -15,7 +15,8 @@ from tests.conftest import Upstream, running_gateway
 from tests.graphql_client import GraphQLClient
 
 LISTS = """{ account { id username
-  favorites(mediaType: MOVIE) { results { id } } watchlist(mediaType: TV) { results { id } }
+  favorites(mediaType: MOVIE) { results { id } }
+  watchlist(mediaType: TV) { results { id } }
   rated(mediaType: MOVIE) { results { id rating } } } }"""
 SET_FAVORITE = """mutation ($id: Int!, $on: Boolean!) {
   setFavorite(mediaType: MOVIE, mediaId: $id, favorite: $on) { favorite } }"""
@@ -101,7 +102,7 @@ async def test_read_your_writes_across_replicas_sharing_redis(
 async def test_reads_racing_a_write_end_fresh(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
 ) -> None:
-    """Reads in flight during a write may see either state; every read after it, the new."""
+    """Reads racing a write may see either state; every read after it sees the new."""
     settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
     async with running_gateway(settings) as one, running_gateway(settings) as two:
         writer, reader = client_for(one, ALICE_HEADERS), client_for(two, ALICE_HEADERS)
@@ -118,7 +119,8 @@ async def test_reads_racing_a_write_end_fresh(
 async def test_ids_from_the_client_never_choose_the_account(
     alice: GraphQLClient, http: aiohttp.ClientSession
 ) -> None:
-    query = """query { _entities(representations: [{__typename: "Account", id: 67890}]) {
+    query = """query {
+      _entities(representations: [{__typename: "Account", id: 67890}]) {
       ... on Account { id favorites(mediaType: MOVIE) { results { id } } } } }"""
     result = await alice.query(query)
     assert result.data == {"_entities": [None]}

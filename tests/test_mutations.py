@@ -10,7 +10,8 @@ FAVORITE_MOVIES = "{ account { favorites(mediaType: MOVIE) { results { id } } } 
 SET_FAVORITE = """mutation ($id: Int!, $on: Boolean!) {
   setFavorite(mediaType: MOVIE, mediaId: $id, favorite: $on) {
     mediaType mediaId favorite
-    account { id favorites(mediaType: MOVIE) { totalResults results { id title } } } } }"""
+    account { id
+      favorites(mediaType: MOVIE) { totalResults results { id title } } } } }"""
 SET_WATCHLIST = """mutation ($id: Int!, $on: Boolean!) {
   setWatchlist(mediaType: TV, mediaId: $id, watchlist: $on) {
     mediaType mediaId watchlist
@@ -20,7 +21,8 @@ RATE = """mutation ($type: MediaType!, $id: Int!, $rating: Float!) {
     mediaType mediaId rated { value }
     account { rated(mediaType: $type) { results { id rating } } } } }"""
 DELETE_RATING = """mutation ($id: Int!) { deleteRating(mediaType: MOVIE, mediaId: $id) {
-    mediaType mediaId rated { value } account { rated(mediaType: MOVIE) { results { id } } }
+    mediaType mediaId rated { value }
+    account { rated(mediaType: MOVIE) { results { id } } }
   } }"""
 
 

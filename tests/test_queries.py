@@ -13,7 +13,8 @@ LIST = """{ account { id
 fragment page on MediaPage { page totalPages totalResults
   results { __typename id mediaType title releaseDate overview posterPath
     backdropPath voteAverage voteCount rating } }"""
-ONE_LIST = """query ($mediaType: MediaType!, $page: Int! = 1, $language: String! = "en-US",
+ONE_LIST = """query ($mediaType: MediaType!, $page: Int! = 1,
+  $language: String! = "en-US",
   $sortBy: ListSort! = CREATED_AT_DESC) { account {
   favorites(mediaType: $mediaType, page: $page, language: $language, sortBy: $sortBy) {
     page totalPages totalResults results { id title } } } }"""

@@ -14,7 +14,10 @@ from tests.servers import bound_socket
 ACCOUNT = "{ account { id } }"
 LISTS = """{ account { id favorites(mediaType: MOVIE) { results { id } }
   watchlist(mediaType: TV) { results { id title } } } }"""
-SET_FAVORITE = "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) { favorite } }"
+SET_FAVORITE = (
+    "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "
+    "{ favorite } }"
+)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +104,10 @@ async def test_list_of_the_wrong_shape_is_upstream_error(
     alice: GraphQLClient, upstream: Upstream
 ) -> None:
     await alice.query(ACCOUNT)
-    upstream.faults.body = '{"page": 1, "results": [{"title": "no id"}], "total_pages": 1, "total_results": 1}'
+    upstream.faults.body = (
+        '{"page": 1, "results": [{"title": "no id"}], "total_pages": 1, '
+        '"total_results": 1}'
+    )
     result = await alice.query(LISTS)
     assert result.data == {
         "account": {"id": 12345, "favorites": None, "watchlist": None}

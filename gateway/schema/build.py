@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -75,7 +75,10 @@ def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
     The factory form of strawberry's limiters makes new rule classes per request,
     which the validation cache keys on, so it would never hit (STACK-NOTES.md).
     """
-    rules = [depth_rule(limits.max_depth, None, None), aliases_rule(limits.max_aliases)]
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(limits.max_depth, None, None),
+        aliases_rule(limits.max_aliases),
+    ]
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
 

@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 UNEXPECTED = "Unexpected error."
 # graphql-core's words for a variable value that does not fit its type.
-_VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (got invalid value|has invalid value|of required type)")
+_VARIABLE_VALUE = re.compile(
+    r"^Variable '\$\w+' (got invalid value|has invalid value|of required type)"
+)
 _EXPECTED = (
     UpstreamError,
     InvalidArgumentError,
@@ -109,7 +111,7 @@ def _request_error_code(error: GraphQLError) -> str:
 
 
 def contract_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """Every error with a code: ours translated, request errors named, the rest masked."""
+    """Every error with a code: ours translated, request errors named, others masked."""
     return [_translate(error) for error in errors]
 
 

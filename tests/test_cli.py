@@ -1,0 +1,163 @@
+"""The `gateway` command, run as a newcomer and an operator would run it."""
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from click.testing import CliRunner
+
+from gateway.cli import cli
+from gateway.reference_api import ALICE, BOB
+from tests.graphql_client import GraphQLClient
+from tests.servers import bound_socket
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTED = b"Uvicorn running on"
+LISTS = "{ account { id favorites(mediaType: MOVIE) { results { id } } } }"
+SET_FAVORITE = """mutation ($id: Int!, $on: Boolean!) {
+  setFavorite(mediaType: MOVIE, mediaId: $id, favorite: $on) { favorite } }"""
+
+
+def test_export_schema_prints_schema_graphql() -> None:
+    result = CliRunner().invoke(cli, ["export-schema"])
+    assert result.exit_code == 0
+    assert result.output == (ROOT / "schema.graphql").read_text()
+
+
+def free_port() -> int:
+    sock = bound_socket()
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@contextlib.asynccontextmanager
+async def command(*args: str, env: dict[str, str]) -> AsyncIterator[list[bytes]]:
+    """Run `python -m gateway ARGS` until its server has started; yields its stdout."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        *args,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        await asyncio.wait_for(_started(process.stderr), timeout=60)
+        yield (await _available(process.stdout)).splitlines()
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _started(stderr: asyncio.StreamReader) -> None:
+    while line := await stderr.readline():
+        if STARTED in line:
+            return
+    raise AssertionError("the server exited before it started")
+
+
+async def _available(stdout: asyncio.StreamReader) -> bytes:
+    try:
+        return await asyncio.wait_for(stdout.read(4096), timeout=5)
+    except TimeoutError:
+        return b""
+
+
+async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_REFERENCE_DB": str(tmp_path / "db.sqlite3"),
+    }
+    async with command("serve", env=env) as output:
+        assert f"GraphiQL: http://127.0.0.1:{port}/graphql".encode() in output
+        assert f"Bearer {ALICE.token}".encode() in b"\n".join(output)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+            client = GraphQLClient(
+                http,
+                f"http://127.0.0.1:{port}/graphql",
+                {"Authorization": f"Bearer {ALICE.token}"},
+            )
+            result = await client.query(LISTS)
+            assert result.errors == []
+            assert result.data["account"]["id"] == ALICE.id
+            assert [
+                i["id"] for i in result.data["account"]["favorites"]["results"]
+            ] == [13, 680, 550]
+
+
+async def test_demo_sign_in_lets_a_browser_query_without_headers(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_REFERENCE_DB": str(tmp_path / "db.sqlite3"),
+    }
+    async with command("serve", env=env), aiohttp.ClientSession() as browser:
+        base = f"http://127.0.0.1:{port}"
+        async with browser.get(f"{base}/demo") as page:
+            assert page.status == 200 and "bob" in await page.text()
+        async with browser.post(
+            f"{base}/demo/sign-in", data={"account": "bob"}, allow_redirects=False
+        ) as response:
+            assert response.status == 303
+            cookie = response.cookies["session_id"]
+        headers = {"Cookie": f"session_id={cookie.value}"}
+        async with browser.post(
+            f"{base}/graphql", json={"query": "{ account { id } }"}, headers=headers
+        ) as response:
+            assert (await response.json())["data"]["account"]["id"] == BOB.id
+
+
+async def test_two_serve_processes_sharing_redis_read_their_writes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    api_port, one_port, two_port = free_port(), free_port(), free_port()
+    api = (
+        "reference-api",
+        "--port",
+        str(api_port),
+        "--db",
+        str(tmp_path / "db.sqlite3"),
+    )
+    shared = {
+        "GATEWAY_UPSTREAM_URL": f"http://127.0.0.1:{api_port}/api",
+        "GATEWAY_CACHE_URL": redis_url,
+    }
+    async with (
+        command(*api, env={}),
+        command("serve", env={**shared, "GATEWAY_PORT": str(one_port)}),
+        command("serve", "--port", str(two_port), env=shared),
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+    ):
+        alice = {"Authorization": f"Bearer {ALICE.token}"}
+        one = GraphQLClient(http, f"http://127.0.0.1:{one_port}/graphql", alice)
+        two = GraphQLClient(http, f"http://127.0.0.1:{two_port}/graphql", alice)
+        expected = [13, 680, 550]
+        for media_id, on in [(603, True), (680, False), (105, True), (603, False)]:
+            assert _ids(await two.query(LISTS)) == expected  # cached on `two` now
+            await one.query(SET_FAVORITE, {"id": media_id, "on": on})
+            expected = (
+                [media_id, *expected] if on else [i for i in expected if i != media_id]
+            )
+            assert _ids(await two.query(LISTS)) == expected
+
+
+def _ids(result) -> list[int]:
+    assert result.errors == []
+    return [item["id"] for item in result.data["account"]["favorites"]["results"]]
+
+
+def test_a_bad_setting_fails_at_start_with_its_name() -> None:
+    result = CliRunner().invoke(cli, ["serve"], env={"GATEWAY_LIST_TTL": "soon"})
+    assert result.exit_code != 0
+    assert "GATEWAY_LIST_TTL" in str(result.exception) + result.output
