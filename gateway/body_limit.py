@@ -67,7 +67,10 @@ class BodySizeLimitMiddleware:
                 "errors": [
                     {
                         "message": f"The request body is over {self.max_bytes} bytes.",
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                        "extensions": {
+                            "code": "BAD_USER_INPUT",
+                            "reason": "PAYLOAD_TOO_LARGE",
+                        },
                     }
                 ]
             }

@@ -71,12 +71,15 @@ async def test_request_errors_are_400_with_no_data_under_graphql_response(
     )
     assert (status, content_type) == (400, GRAPHQL_RESPONSE)
     assert "data" not in body
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "reason": "GRAPHQL_PARSE_FAILED",
+    }
     status, _, body = await post(
         http, gateway, {"query": "{ account { nope } }"}, Accept=GRAPHQL_RESPONSE
     )
     assert status == 400
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_legacy_json_keeps_200_for_request_errors(
@@ -87,7 +90,7 @@ async def test_legacy_json_keeps_200_for_request_errors(
     )
     assert (status, content_type) == (200, "application/json")
     assert "data" not in body
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_bad_variables_are_bad_user_input(
@@ -98,7 +101,10 @@ async def test_bad_variables_are_bad_user_input(
         http, gateway, {"query": query, "variables": {"t": "BOOK"}}
     )
     assert status == 200
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "reason": "BAD_VARIABLE_VALUE",
+    }
 
 
 async def test_bad_json_is_a_clear_400(
@@ -174,7 +180,10 @@ async def test_oversized_body_is_413(
     async with running_gateway(settings) as server:
         status, _, body = await post(http, server, {"query": ACCOUNT + " " * 2000})
         assert status == 413
-        assert body["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert body["errors"][0]["extensions"] == {
+            "code": "BAD_USER_INPUT",
+            "reason": "PAYLOAD_TOO_LARGE",
+        }
 
         async def chunks():
             for _ in range(10):
@@ -201,7 +210,7 @@ async def test_deep_queries_are_refused_but_introspection_passes(
         + " } } }"
     )
     status, _, body = await post(http, gateway, {"query": deep})
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
     assert upstream.calls.total() == 0
 
 
@@ -210,7 +219,7 @@ async def test_too_many_aliases_are_refused(
 ) -> None:
     aliases = " ".join(f"a{n}: account {{ id }}" for n in range(40))
     _, _, body = await post(http, gateway, {"query": "{ " + aliases + " }"})
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
     assert upstream.calls.total() == 0
 
 
@@ -222,7 +231,7 @@ async def test_introspection_can_be_switched_off(
         _, _, body = await post(
             http, server, {"query": "{ __schema { types { name } } }"}
         )
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_unexpected_errors_are_masked(

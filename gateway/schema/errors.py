@@ -101,13 +101,19 @@ def _status_error(exc: UpstreamStatusError) -> tuple[str, Extensions]:
     raise TypeError(f"unmapped upstream status error: {exc!r}")
 
 
-def _request_error_code(error: GraphQLError) -> str:
-    """Codes for errors graphql-core raises itself, named as Apollo Server does."""
+def _request_error(error: GraphQLError) -> Extensions:
+    """A bad document or variable is bad input; `reason` says which, as Apollo names it.
+
+    The contract allows only its own codes, so Apollo Server's GRAPHQL_PARSE_FAILED
+    and GRAPHQL_VALIDATION_FAILED travel as the reason, not as the code.
+    """
     if error.message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    if _VARIABLE_VALUE.search(error.message):
-        return "BAD_USER_INPUT"
-    return "GRAPHQL_VALIDATION_FAILED"
+        reason = "GRAPHQL_PARSE_FAILED"
+    elif _VARIABLE_VALUE.search(error.message):
+        reason = "BAD_VARIABLE_VALUE"
+    else:
+        reason = "GRAPHQL_VALIDATION_FAILED"
+    return {"code": "BAD_USER_INPUT", "reason": reason}
 
 
 def contract_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
@@ -121,7 +127,7 @@ def _translate(error: GraphQLError) -> GraphQLError:
         return _with(error, *client_extensions(original))
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
         # Parse, validation and variable errors: written by graphql-core for clients.
-        return _with(error, error.message, {"code": _request_error_code(error)})
+        return _with(error, error.message, _request_error(error))
     # Anything else is one of our bugs, even an error graphql-core raised itself
     # during execution, such as a null for a non-null field.
     logger.error("unexpected error at %s", error.path, exc_info=original)
