@@ -2,7 +2,7 @@
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -83,37 +83,43 @@ async def test_one_callers_credentials_never_stick_to_the_next(
     assert result.codes == ["UNAUTHENTICATED"]
 
 
-async def test_read_your_writes_across_replicas_sharing_redis(
+@pytest.fixture
+async def replicas(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
-) -> None:
+) -> AsyncIterator[tuple[GraphQLClient, GraphQLClient]]:
+    """Alice on two gateways sharing one Redis: (writer, reader)."""
     settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
     async with running_gateway(settings) as one, running_gateway(settings) as two:
-        writer, reader = client_for(one, ALICE_HEADERS), client_for(two, ALICE_HEADERS)
-        expected = {550, 680, 13}
+        yield client_for(one, ALICE_HEADERS), client_for(two, ALICE_HEADERS)
+
+
+async def test_read_your_writes_across_replicas_sharing_redis(
+    replicas: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    writer, reader = replicas
+    expected = {550, 680, 13}
+    assert_own((await reader.query(LISTS)).data, ALICE.id, expected)
+    for step, media_id in enumerate([603, 550, 603, 105, 680] * 3):
+        adding = step % 2 == 0
+        await writer.query(SET_FAVORITE, {"id": media_id, "on": adding})
+        expected = expected | {media_id} if adding else expected - {media_id}
         assert_own((await reader.query(LISTS)).data, ALICE.id, expected)
-        for step, media_id in enumerate([603, 550, 603, 105, 680] * 3):
-            adding = step % 2 == 0
-            await writer.query(SET_FAVORITE, {"id": media_id, "on": adding})
-            expected = expected | {media_id} if adding else expected - {media_id}
-            assert_own((await reader.query(LISTS)).data, ALICE.id, expected)
-            assert_own((await writer.query(LISTS)).data, ALICE.id, expected)
+        assert_own((await writer.query(LISTS)).data, ALICE.id, expected)
 
 
 async def test_reads_racing_a_write_end_fresh(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
+    replicas: tuple[GraphQLClient, GraphQLClient],
 ) -> None:
     """Reads racing a write may see either state; every read after it sees the new."""
-    settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
-    async with running_gateway(settings) as one, running_gateway(settings) as two:
-        writer, reader = client_for(one, ALICE_HEADERS), client_for(two, ALICE_HEADERS)
-        for round_number in range(10):
-            adding = round_number % 2 == 0
-            racing = [reader.query(FAVORITES) for _ in range(10)]
-            write = writer.query(SET_FAVORITE, {"id": 603, "on": adding})
-            await asyncio.gather(write, *racing)
-            after = await reader.query(FAVORITES)
-            ids = {item["id"] for item in after.data["account"]["favorites"]["results"]}
-            assert (603 in ids) is adding
+    writer, reader = replicas
+    for round_number in range(10):
+        adding = round_number % 2 == 0
+        racing = [reader.query(FAVORITES) for _ in range(10)]
+        write = writer.query(SET_FAVORITE, {"id": 603, "on": adding})
+        await asyncio.gather(write, *racing)
+        after = await reader.query(FAVORITES)
+        ids = {item["id"] for item in after.data["account"]["favorites"]["results"]}
+        assert (603 in ids) is adding
 
 
 async def test_ids_from_the_client_never_choose_the_account(
