@@ -81,6 +81,17 @@ class Settings:
         for name, low in _LOWER_BOUNDS.items():
             if getattr(self, name) < low:
                 raise ValueError(f"setting {name} must be at least {low}")
+        if self.workers > 1 and not self.shared_cache:
+            # Each worker would invalidate only its own memory: another worker
+            # could then serve a list older than the caller's own write.
+            raise ValueError(
+                "setting workers above 1 needs a shared cache: set cache_url to redis://"
+            )
+
+    @property
+    def shared_cache(self) -> bool:
+        """Whether the cache is shared between processes (Redis), not per process."""
+        return (self.cache_url or "").startswith(("redis://", "rediss://"))
 
     @property
     def upstream_headers(self) -> tuple[str, ...]:

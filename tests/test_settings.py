@@ -63,3 +63,11 @@ def test_the_readme_documents_every_setting() -> None:
     documented = set(re.findall(r"`GATEWAY_([A-Z_]+)`", README.read_text()))
     fields = {field.name.upper() for field in dataclasses.fields(Settings)}
     assert documented == fields
+
+
+def test_several_workers_need_a_shared_cache() -> None:
+    with pytest.raises(ValueError, match="workers above 1 needs a shared cache"):
+        Settings(workers=2)
+    with pytest.raises(ValueError, match="shared cache"):
+        Settings(workers=2, cache_url="memory://")
+    assert Settings(workers=2, cache_url="redis://cache:6379/0").workers == 2
