@@ -7,7 +7,7 @@ from graphql import get_introspection_query
 
 from gateway.settings import Settings
 from tests.conftest import ALICE, Upstream, running_gateway
-from tests.servers import RunningServer
+from tests.servers import RunningServer, bound_socket
 
 ACCOUNT = "{ account { id } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -241,3 +241,22 @@ async def test_unexpected_errors_are_masked(
         http, gateway, json.loads('{"query": "{ account { id } }"}')
     )
     assert status == 200 and "errors" not in body
+
+
+async def test_readiness_reports_an_unreachable_cache(
+    http: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    closed = bound_socket()
+    port = closed.getsockname()[1]
+    closed.close()
+    settings = Settings(
+        upstream_url=upstream.url, cache_url=f"redis://127.0.0.1:{port}/0"
+    )
+    async with running_gateway(settings) as server:
+        async with http.get(f"{server.url}/readyz") as response:
+            assert response.status == 503
+            assert await response.json() == {
+                "status": "unavailable",
+                "upstream": "ok",
+                "cache": "unavailable",
+            }

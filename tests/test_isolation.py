@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
+import redis.asyncio
 
 from gateway.reference_api import ALICE, BOB
 from gateway.settings import Settings
@@ -130,3 +131,22 @@ async def test_ids_from_the_client_never_choose_the_account(
       ... on Account { id favorites(mediaType: MOVIE) { results { id } } } } }"""
     result = await alice.query(query)
     assert result.data == {"_entities": [None]}
+
+
+async def test_redis_never_holds_credentials_in_clear(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
+) -> None:
+    settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
+    async with running_gateway(settings) as server:
+        assert (await client_for(server, ALICE_HEADERS).query(LISTS)).errors == []
+    raw = redis.asyncio.from_url(redis_url)
+    try:
+        keys = await raw.keys("*")
+        values = [await raw.get(key) for key in keys]
+    finally:
+        await raw.aclose()
+    assert any(key.startswith(b"gateway:account:") for key in keys)
+    assert len(keys) > 3
+    stored = b" ".join(keys + values)
+    assert ALICE.token.encode() not in stored
+    assert b"Bearer" not in stored

@@ -1,0 +1,124 @@
+"""`UpstreamClient` against an echo server: the exact requests that go upstream.
+
+The echo server is a hand-written fake at the HTTP seam: it answers every request
+with what it received, so the test can read paths, query strings and headers.
+"""
+
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.credentials import Credentials
+from gateway.upstream.models import ListName, MediaKind, SortOrder
+from tests.graphql_client import GraphQLClient
+from tests.servers import RunningServer, run_server
+
+ALICE = {"Authorization": "Bearer alice-token"}
+
+
+async def echo(request: Request) -> JSONResponse:
+    """An account whose name is the request as received, and a cookie to keep."""
+    seen = {
+        "method": request.method,
+        "path": request.url.path,
+        "query": dict(request.query_params),
+        "headers": {name.lower(): value for name, value in request.headers.items()},
+    }
+    body = {
+        "id": 1,
+        "name": json.dumps(seen),
+        "page": 1,
+        "total_pages": 0,
+        "total_results": 0,
+        "results": [],
+    }
+    response = JSONResponse(body)
+    response.set_cookie("session_id", "from-upstream")
+    return response
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[RunningServer]:
+    app = Starlette(
+        routes=[Route("/{path:path}", echo, methods=["GET", "POST", "DELETE"])]
+    )
+    async with run_server(app) as server:
+        yield server
+
+
+def seen(account_name: str) -> dict:
+    """What the echo server received, from the account name it answered."""
+    return json.loads(account_name)
+
+
+@pytest.mark.parametrize("suffix", ["/api", "/api/"])
+async def test_paths_and_query_parameters_follow_the_contract(suffix: str) -> None:
+    requests = []
+
+    async def capture(request: Request) -> JSONResponse:
+        requests.append((request.url.path, dict(request.query_params)))
+        return JSONResponse(
+            {"page": 3, "total_pages": 3, "total_results": 41, "results": []}
+        )
+
+    app = Starlette(routes=[Route("/{path:path}", capture)])
+    async with run_server(app) as server, aiohttp.ClientSession() as session:
+        client = UpstreamClient(session, base_url=f"{server.url}{suffix}")
+        credentials = Credentials.from_headers(ALICE, ["Authorization"])
+        for list_name, kind, sort in [
+            (ListName.RATED, MediaKind.TV, SortOrder.CREATED_AT_ASC),
+            (ListName.FAVORITES, MediaKind.MOVIE, SortOrder.CREATED_AT_DESC),
+        ]:
+            await client.list_media(
+                credentials, 42, list_name, kind, page=3, language="fr-FR", sort=sort
+            )
+    assert requests == [
+        (
+            "/api/account/42/rated/tv",
+            {"page": "3", "language": "fr-FR", "sort_by": "created_at.asc"},
+        ),
+        (
+            "/api/account/42/favorites/movies",
+            {"page": "3", "language": "fr-FR", "sort_by": "created_at.desc"},
+        ),
+    ]
+
+
+async def test_only_credentials_and_configured_headers_go_upstream(
+    echo_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    upstream = f"http://localhost:{echo_server.port}/api"
+    settings = Settings(
+        upstream_url=upstream, forward_headers=("Accept-Language",), account_ttl=0
+    )
+    async with run_server(create_app(settings)) as gateway:
+        client = GraphQLClient(
+            http,
+            f"{gateway.url}/graphql",
+            {
+                **ALICE,
+                "Cookie": "theme=dark",
+                "Accept-Language": "fr",
+                "X-Internal-Secret": "s3cret",
+                "User-Agent": "spa/1.0",
+            },
+        )
+        first = await client.query("{ account { name } }")
+        second = await client.query("{ account { name } }")
+    headers = seen(first.data["account"]["name"])["headers"]
+    assert headers["authorization"] == "Bearer alice-token"
+    assert headers["cookie"] == "theme=dark"
+    assert headers["accept-language"] == "fr"
+    assert "x-internal-secret" not in headers
+    assert "spa/1.0" not in headers.get("user-agent", "")
+    # The upstream's Set-Cookie was not kept for the next request.
+    assert seen(second.data["account"]["name"])["headers"]["cookie"] == "theme=dark"
