@@ -29,7 +29,10 @@ _PAGE = """<!doctype html>
 <p>{status}</p>
 {forms}
 <form method="post" action="/demo/sign-out"><button>Sign out</button></form>
-<p><a href="{graphql_path}">Open GraphiQL</a></p>
+<p><a href="{graphql_path}">Open GraphiQL</a> and run, for example:</p>
+<pre>{{ account {{ username
+  favorites(mediaType: MOVIE) {{ totalResults results {{ title releaseDate }} }}
+  rated(mediaType: TV) {{ results {{ title rating }} }} }} }}</pre>
 </body>
 </html>
 """
