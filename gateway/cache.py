@@ -28,6 +28,9 @@ REDIS_SCHEMES = ("redis", "rediss")
 DEFAULT_NAMESPACE = "gateway"
 DEFAULT_OPERATION_TIMEOUT = 2.0
 REDIS_POOL_SIZE = 64
+# Generations expire so that Redis does not keep one per list of every account
+# ever seen; a lapsed one is re-seeded from the clock, which costs one miss.
+GENERATION_TTL = 24 * 60 * 60
 
 
 class CacheConfigError(ValueError):
@@ -120,7 +123,7 @@ class Cache:
 
     async def _seed_generation(self, key: str) -> None:
         try:
-            await self._backend.add(key, time.time_ns())
+            await self._backend.add(key, time.time_ns(), ttl=GENERATION_TTL)
         except ValueError:  # aiocache's way of saying "already there": keep it
             pass
 

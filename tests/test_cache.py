@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio
 
-from gateway.cache import Cache, CacheConfigError, create_cache
+from gateway.cache import GENERATION_TTL, Cache, CacheConfigError, create_cache
 from tests.servers import bound_socket
 
 
@@ -110,3 +110,15 @@ def test_unknown_scheme_is_refused() -> None:
 async def test_a_ttl_of_zero_stores_nothing(cache: Cache) -> None:
     await cache.set("k", 1, ttl=0)
     assert await cache.get("k") is None
+
+
+async def test_generations_expire_in_redis(redis_url: str) -> None:
+    cache = create_cache(redis_url, max_entries=10)
+    await cache.bump("gen")
+    await cache.close()
+    raw = redis.asyncio.from_url(redis_url)
+    try:
+        ttl = await raw.ttl("gateway:gen")
+    finally:
+        await raw.aclose()
+    assert 0 < ttl <= GENERATION_TTL
