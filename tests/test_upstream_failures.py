@@ -33,6 +33,8 @@ SET_FAVORITE = (
         (502, "UPSTREAM_ERROR"),
         (503, "UPSTREAM_ERROR"),
         (429, "RATE_LIMITED"),
+        (302, "UPSTREAM_ERROR"),
+        (409, "UPSTREAM_ERROR"),
     ],
 )
 async def test_upstream_status_becomes_code(
@@ -190,3 +192,14 @@ async def test_tolerant_items(alice: GraphQLClient, upstream: Upstream) -> None:
         "/p.jpg",
     )
     assert items[3]["id"] == 4
+
+
+async def test_redirects_are_not_followed(
+    alice: GraphQLClient, upstream: Upstream
+) -> None:
+    """Following one would send the caller's credentials wherever upstream points."""
+    upstream.faults.status = 302
+    upstream.faults.headers = {"Location": f"{upstream.url}/account"}
+    result = await alice.query(ACCOUNT)
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert upstream.calls.count("GET /account") == 1

@@ -21,7 +21,6 @@ from gateway.schema.media import EntityFieldUnavailableError
 from gateway.service import MissingCredentialsError
 from gateway.upstream.errors import (
     UpstreamBadBody,
-    UpstreamBroken,
     UpstreamError,
     UpstreamNotFound,
     UpstreamRateLimited,
@@ -95,10 +94,9 @@ def _status_error(exc: UpstreamStatusError) -> tuple[str, Extensions]:
         case UpstreamRejected() if exc.status in _REJECTED_CODES:
             code, message = _REJECTED_CODES[exc.status]
             return message, {"code": code, **extensions}
-        case UpstreamRejected() | UpstreamBroken():
-            message = f"The account service answered with HTTP {exc.status}."
-            return message, {"code": "UPSTREAM_ERROR", **extensions}
-    raise TypeError(f"unmapped upstream status error: {exc!r}")
+    # 5xx, 405 and any other 4xx, and the redirects the client does not follow.
+    message = f"The account service answered with HTTP {exc.status}."
+    return message, {"code": "UPSTREAM_ERROR", **extensions}
 
 
 def _request_error(error: GraphQLError) -> Extensions:

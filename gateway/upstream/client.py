@@ -134,8 +134,15 @@ class UpstreamClient:
         url = self._base_url + path
         headers = {**_ACCEPT, **dict(credentials.headers)}
         try:
+            # Redirects are not followed: the credentials must not travel on to
+            # wherever upstream points, and the documented API never redirects.
             async with self._session.request(
-                method, url, params=params, json=payload, headers=headers
+                method,
+                url,
+                params=params,
+                json=payload,
+                headers=headers,
+                allow_redirects=False,
             ) as response:
                 status, response_headers = response.status, response.headers
                 body = await response.read()
