@@ -134,7 +134,7 @@ async def _upstream_status(client: UpstreamClient) -> str:
     except (UpstreamUnavailable, UpstreamBroken):
         return "unavailable"
     except UpstreamStatusError:  # any other answer proves upstream is there
-        return "ok"
+        pass
     return "ok"
 
 

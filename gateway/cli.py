@@ -43,21 +43,19 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", envvar="GATEWAY_HOST", default=None, help="Interface to bind.")
-@click.option("--port", envvar="GATEWAY_PORT", type=int, default=None, help="Port.")
+@click.option("--host", default=None, help="Interface to bind.")
+@click.option("--port", type=int, default=None, help="Port.")
 @click.option(
     "--upstream-url",
-    envvar="GATEWAY_UPSTREAM_URL",
     default=None,
     help="REST API root, e.g. http://127.0.0.1:8001/api (default: embedded).",
 )
 @click.option(
     "--cache-url",
-    envvar="GATEWAY_CACHE_URL",
     default=None,
     help="memory:// (default) or redis://host:port/db.",
 )
-@click.option("--workers", envvar="GATEWAY_WORKERS", type=int, default=None)
+@click.option("--workers", type=int, default=None)
 def serve(
     host: str | None,
     port: int | None,
@@ -65,7 +63,7 @@ def serve(
     cache_url: str | None,
     workers: int | None,
 ) -> None:
-    """Run the gateway under uvicorn."""
+    """Run the gateway under uvicorn; each flag overrides its `GATEWAY_*` variable."""
     flags = {
         "GATEWAY_HOST": host,
         "GATEWAY_PORT": port,
@@ -73,7 +71,10 @@ def serve(
         "GATEWAY_CACHE_URL": cache_url,
         "GATEWAY_WORKERS": workers,
     }
-    os.environ.update({key: str(value) for key, value in flags.items() if value})
+    # Flags win over the environment; written into it, they reach every worker.
+    os.environ.update(
+        {key: str(value) for key, value in flags.items() if value is not None}
+    )
     settings = Settings.from_environ(os.environ)  # fail here, once, on a bad value
     _greet(settings)
     uvicorn.run(
