@@ -1,7 +1,5 @@
 """GraphQL over HTTP: methods, media types, GraphiQL, health, CORS and limits."""
 
-import json
-
 import aiohttp
 from graphql import get_introspection_query
 
@@ -232,15 +230,6 @@ async def test_introspection_can_be_switched_off(
             http, server, {"query": "{ __schema { types { name } } }"}
         )
     assert body["errors"][0]["extensions"]["reason"] == "GRAPHQL_VALIDATION_FAILED"
-
-
-async def test_unexpected_errors_are_masked(
-    http: aiohttp.ClientSession, gateway: RunningServer
-) -> None:
-    status, _, body = await post(
-        http, gateway, json.loads('{"query": "{ account { id } }"}')
-    )
-    assert status == 200 and "errors" not in body
 
 
 async def test_readiness_reports_an_unreachable_cache(
