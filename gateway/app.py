@@ -12,12 +12,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.body_limit import BodySizeLimitMiddleware
 from gateway.cache import Cache, create_cache
 from gateway.graphql_view import GraphQLView, State
+from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.service import CachePolicy
 from gateway.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             *routes,
         ],
         middleware=_middleware(settings),
@@ -86,6 +88,7 @@ def _lifespan(
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
+        metrics = Metrics()
         cache = create_cache(settings.cache_url, max_entries=settings.cache_max_entries)
         async with _session(settings) as session:
             try:
@@ -93,6 +96,7 @@ def _lifespan(
                     "client": UpstreamClient(session, base_url=upstream_url),
                     "cache": cache,
                     "flights": SingleFlight(),
+                    "metrics": metrics,
                 }
             finally:
                 await cache.close()
@@ -115,6 +119,12 @@ def _session(settings: Settings) -> aiohttp.ClientSession:
 async def healthz(_: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus scrape endpoint: this process's counters."""
+    body, content_type = request.state.metrics.exposition()
+    return Response(body, headers={"content-type": content_type})
 
 
 async def readyz(request: Request) -> JSONResponse:

@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from gateway.cache import Cache
+from gateway.metrics import Metrics
 from gateway.schema.context import Context
 from gateway.service import AccountService, CachePolicy
 from gateway.single_flight import SingleFlight
@@ -32,6 +33,7 @@ class State(TypedDict):
     client: UpstreamClient
     cache: Cache
     flights: SingleFlight
+    metrics: Metrics
 
 
 class GraphQLView(GraphQL[Context, None]):
