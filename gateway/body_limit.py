@@ -1,8 +1,8 @@
 """A cap on request bodies, enforced before anything parses them."""
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.request_errors import request_error
 
 
 class BodyTooLargeError(Exception):
@@ -25,7 +25,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         if self._declared_length(scope) > self.max_bytes:
-            await self._reject(send)
+            await self._reject(scope, receive, send)
             return
         started = False
 
@@ -39,7 +39,7 @@ class BodySizeLimitMiddleware:
         except BodyTooLargeError:
             if started:
                 raise
-            await self._reject(send)
+            await self._reject(scope, receive, send)
 
     def _counting(self, receive: Receive) -> Receive:
         received = 0
@@ -61,28 +61,8 @@ class BodySizeLimitMiddleware:
                 return int(value) if value.isdigit() else 0
         return 0
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "message": f"The request body is over {self.max_bytes} bytes.",
-                        "extensions": {
-                            "code": "BAD_USER_INPUT",
-                            "reason": "PAYLOAD_TOO_LARGE",
-                        },
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = request_error(
+            413, f"The request body is over {self.max_bytes} bytes."
         )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)

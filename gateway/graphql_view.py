@@ -3,20 +3,27 @@
 It builds each request's `Context` around the caller's credentials, and answers
 `application/graphql-response+json` to clients that ask for it (the
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
+Before strawberry sees a request, it refuses cross-site ("simple") requests and
+bodies that are not JSON; every refusal, strawberry's own included, is answered
+in the GraphQL error shape (`gateway.request_errors`) and counted.
 """
 
 from typing import Any, TypedDict
 
 import strawberry
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway import csrf
 from gateway.cache import Cache
 from gateway.metrics import Metrics
+from gateway.request_errors import request_error
 from gateway.schema.context import Context
 from gateway.service import AccountService, CachePolicy
 from gateway.single_flight import SingleFlight
@@ -49,6 +56,53 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._policy = policy
         self._forwarded_headers = forwarded_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        refusal = _refusal(request)
+        if refusal is None:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                refusal = request_error(
+                    exc.status_code, exc.reason, headers=_ALLOW.get(exc.status_code)
+                )
+        if refusal is not None:
+            _count(request, None, "BAD_USER_INPUT")
+            response = refusal
+        await response(scope, receive, send)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        _count(request, request_data.operation_name, _outcome(result))
+        return result
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The decoded body; anything but an object or a batch is a clear 400.
+
+        Strawberry would otherwise fail with a 500 on a string or number body, or
+        on bytes that are not UTF-8.
+        """
+        try:
+            decoded = self.decode_json(data)
+        except ValueError as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -88,6 +142,37 @@ class GraphQLView(GraphQL[Context, None]):
         if media_type == GRAPHQL_RESPONSE and _is_request_error(response_data):
             response.status_code = 400
         return response
+
+
+_ALLOW = {405: {"Allow": "GET, POST"}}
+
+
+def _refusal(request: Request) -> Response | None:
+    """The answer to an operation request refused before parsing, if it is."""
+    is_get = request.method == "GET"
+    if not (request.method == "POST" or (is_get and "query" in request.query_params)):
+        return None  # the GraphiQL page, or a method strawberry refuses
+    if not csrf.is_preflighted(request.headers):
+        return request_error(400, csrf.MESSAGE, reason="CSRF_PREVENTED")
+    content_type = csrf.media_type(request.headers.get("content-type", ""))
+    if not is_get and content_type != JSON:
+        return request_error(415, f"The request body must be {JSON}.")
+    return None
+
+
+def _count(request: Request, operation: str | None, outcome: str) -> None:
+    """Count the request, and leave its outcome for the access log."""
+    request.state.operation, request.state.outcome = operation, outcome
+    metrics: Metrics = request.state.metrics
+    metrics.count_request(operation, outcome)
+
+
+def _outcome(result: ExecutionResult) -> str:
+    """`ok`, or the code of the response's first error."""
+    if not result.errors:
+        return "ok"
+    extensions = result.errors[0].extensions or {}
+    return str(extensions.get("code", "INTERNAL_SERVER_ERROR"))
 
 
 def _response_media_type(accept: str) -> str:

@@ -1,0 +1,38 @@
+"""Cross-site request forgery prevention, by Apollo Server's `csrfPrevention` rule.
+
+A browser sends a cross-site request without asking the server first (a CORS
+preflight) only when it is "simple": a GET, or a POST whose content type is a form
+or plain text, with no custom header. Such a request carries the victim's cookies,
+so it must never run an operation. Requiring a JSON content type or a custom
+header forces a preflight, which CORS settings then decide.
+https://www.apollographql.com/docs/apollo-server/security/cors#preventing-cross-site-request-forgery-csrf
+"""
+
+from starlette.datastructures import Headers
+
+#: A non-empty value in either of these headers forces a preflight (Apollo's names).
+PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight")
+_SIMPLE_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+
+MESSAGE = (
+    "This request has been blocked as a potential Cross-Site Request Forgery. "
+    "Send it with 'Content-Type: application/json', or with a non-empty "
+    "'apollo-require-preflight' or 'x-apollo-operation-name' header."
+)
+
+
+def is_preflighted(headers: Headers) -> bool:
+    """Whether a browser would have had to ask (preflight) before sending this."""
+    content_type = headers.get("content-type")
+    if content_type is not None and media_type(content_type) not in (
+        _SIMPLE_CONTENT_TYPES
+    ):
+        return True
+    return any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS)
+
+
+def media_type(content_type: str) -> str:
+    """`text/plain` of `Text/Plain; charset=utf-8`."""
+    return content_type.split(";", 1)[0].strip().lower()

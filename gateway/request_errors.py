@@ -1,0 +1,38 @@
+"""Requests refused before GraphQL runs, answered in the GraphQL response shape.
+
+A client parses one error format: a body that is too large, not JSON, of the wrong
+media type, sent with the wrong method or refused as cross-site still gets
+`{"errors": [{"message", "extensions": {"code", "reason"}}]}`. The code is the
+contract's `BAD_USER_INPUT`; `reason` names what was wrong, as Apollo Server does.
+"""
+
+from collections.abc import Mapping
+
+from starlette.responses import JSONResponse
+
+#: `reason` for each HTTP status strawberry refuses a request with.
+REASONS = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def request_error(
+    status: int,
+    message: str,
+    *,
+    reason: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The response refusing a request with `status`, in the GraphQL error shape."""
+    error = {
+        "message": message,
+        "extensions": {
+            "code": "BAD_USER_INPUT",
+            "reason": reason or REASONS.get(status, "BAD_REQUEST"),
+        },
+    }
+    return JSONResponse({"errors": [error]}, status_code=status, headers=headers)

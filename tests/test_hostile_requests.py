@@ -1,0 +1,209 @@
+"""Requests a browser could forge or a client could botch: refused quickly, clearly.
+
+Each is answered in the GraphQL error shape with code BAD_USER_INPUT and a
+`reason`, reaches no upstream endpoint and changes no data.
+"""
+
+import json
+
+import aiohttp
+import pytest
+
+from tests.conftest import ALICE, Upstream
+from tests.servers import RunningServer
+
+ADD_FAVORITE = (
+    "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "
+    "{ favorite } }"
+)
+ALICE_COOKIE = {"Cookie": "session_id=alice-token"}
+MULTIPART = (
+    '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n'
+    f"{ADD_FAVORITE}\r\n--x--\r\n"
+)
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    method: str,
+    *,
+    data: object = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], dict]:
+    async with http.request(
+        method,
+        f"{gateway.url}/graphql",
+        data=data,
+        headers=headers,
+        params=params,
+        # Send no Content-Type at all unless the test gives one.
+        skip_auto_headers=["Content-Type"],
+    ) as response:
+        return response.status, dict(response.headers), await response.json()
+
+
+def reason(body: dict) -> str:
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    return str(error["extensions"]["reason"])
+
+
+async def favorite_movie_ids(http: aiohttp.ClientSession, upstream: Upstream) -> set:
+    url = f"{upstream.url}/account/12345/favorites/movies"
+    async with http.get(url, headers=ALICE) as response:
+        return {item["id"] for item in (await response.json())["results"]}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", json.dumps({"query": ADD_FAVORITE})),
+        ("text/plain;charset=UTF-8", json.dumps({"query": ADD_FAVORITE})),
+        ("application/x-www-form-urlencoded", f"query={ADD_FAVORITE}"),
+        (
+            "multipart/form-data; boundary=x",
+            MULTIPART,
+        ),
+        (None, json.dumps({"query": ADD_FAVORITE})),
+    ],
+)
+async def test_simple_cross_site_posts_never_run_a_mutation(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    upstream: Upstream,
+    content_type: str | None,
+    body: str,
+) -> None:
+    before = await favorite_movie_ids(http, upstream)
+    calls_before = upstream.calls.total()
+    headers = {
+        **ALICE_COOKIE,
+        **({"Content-Type": content_type} if content_type else {}),
+    }
+    status, _, answer = await send(
+        http, gateway, "POST", data=body.encode(), headers=headers
+    )
+    assert (status, reason(answer)) == (400, "CSRF_PREVENTED")
+    assert upstream.calls.total() == calls_before
+    assert await favorite_movie_ids(http, upstream) == before
+
+
+async def test_a_get_without_a_preflight_header_is_refused(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    status, _, body = await send(
+        http,
+        gateway,
+        "GET",
+        params={"query": "{ account { id } }"},
+        headers=ALICE_COOKIE,
+    )
+    assert (status, reason(body)) == (400, "CSRF_PREVENTED")
+    assert upstream.calls.total() == 0
+
+
+@pytest.mark.parametrize(
+    "header", ["apollo-require-preflight", "x-apollo-operation-name"]
+)
+async def test_a_preflight_header_lets_a_get_query_run(
+    http: aiohttp.ClientSession, gateway: RunningServer, header: str
+) -> None:
+    status, _, body = await send(
+        http,
+        gateway,
+        "GET",
+        params={"query": "{ account { id } }"},
+        headers={**ALICE_COOKIE, header: "yes"},
+    )
+    assert (status, body) == (200, {"data": {"account": {"id": 12345}}})
+
+
+async def test_a_body_that_is_not_json_is_415_even_when_preflighted(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
+) -> None:
+    for content_type in ("application/xml", "text/plain"):
+        status, _, body = await send(
+            http,
+            gateway,
+            "POST",
+            data=b"<query/>",
+            headers={
+                **ALICE,
+                "Content-Type": content_type,
+                "apollo-require-preflight": "1",
+            },
+        )
+        assert (status, reason(body)) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert upstream.calls.total() == 0
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_405_with_allow(
+    http: aiohttp.ClientSession, gateway: RunningServer, method: str
+) -> None:
+    status, headers, body = await send(
+        http,
+        gateway,
+        method,
+        data=json.dumps({"query": ADD_FAVORITE}).encode(),
+        headers={**ALICE, "Content-Type": "application/json"},
+    )
+    assert (status, reason(body)) == (405, "METHOD_NOT_ALLOWED")
+    assert headers["Allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        json.dumps([{"query": "{ account { id } }"}] * 2).encode(),
+        b'"{ account { id } }"',
+        b"42",
+        b'{"query": 7}',
+        b'{"query": "{ account { id } }", "variables": [1]}',
+        b"{}",
+        b"\xff\xfe",
+    ],
+)
+async def test_malformed_json_requests_are_clear_400s(
+    http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream, body: bytes
+) -> None:
+    status, _, answer = await send(
+        http,
+        gateway,
+        "POST",
+        data=body,
+        headers={**ALICE, "Content-Type": "application/json"},
+    )
+    assert (status, reason(answer)) == (400, "BAD_REQUEST")
+    assert answer["errors"][0]["message"]
+    assert upstream.calls.total() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("{ account " + "{ id " * 15_000 + "}" * 15_001, "nested too deeply"),
+        ("{ account { " + "id " * 15_000 + "} }", "tokens"),
+    ],
+)
+async def test_huge_queries_are_refused_while_parsing(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    upstream: Upstream,
+    query: str,
+    says: str,
+) -> None:
+    status, _, body = await send(
+        http,
+        gateway,
+        "POST",
+        data=json.dumps({"query": query}).encode(),
+        headers={**ALICE, "Content-Type": "application/json"},
+    )
+    assert status == 200
+    assert reason(body) == "GRAPHQL_PARSE_FAILED"
+    assert says in body["errors"][0]["message"]
+    assert upstream.calls.total() == 0
