@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.access_log import AccessLogMiddleware
 from gateway.body_limit import BodySizeLimitMiddleware
 from gateway.cache import Cache, create_cache
 from gateway.graphql_view import GraphQLView, State
@@ -72,6 +73,7 @@ def schema_limits(settings: Settings) -> SchemaLimits:
 
 def _middleware(settings: Settings) -> list[Middleware]:
     return [
+        Middleware(AccessLogMiddleware),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

@@ -6,9 +6,11 @@ it first). Without an upstream URL, the reference API is served under `/api` of
 the same server and used as the upstream, with a demo sign-in for browsers.
 """
 
+import copy
 import os
 import sys
 from dataclasses import replace
+from typing import Any
 
 import click
 import uvicorn
@@ -84,6 +86,8 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
+        access_log=False,  # gateway.access_log writes one line per request
     )
 
 
@@ -110,6 +114,28 @@ def reference_api_command(
     app = Starlette(routes=[Mount("/api", api)])
     click.echo(f"Reference API on http://{host}:{port}/api")
     uvicorn.run(app, host=host, port=port)
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus the gateway's loggers; access lines are bare JSON."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["json_lines"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_lines",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["gateway"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    config["loggers"]["gateway.access"] = {
+        "handlers": ["json_lines"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return dict(config)
 
 
 def _greet(settings: Settings) -> None:

@@ -1,0 +1,65 @@
+"""One structured log line per request, under an id the caller and upstream both see.
+
+The id is the caller's `X-Request-ID` when it is acceptable, else a fresh one; it is
+echoed in the response and sent upstream (`gateway.request_id`), so one request can
+be followed across both services. A line holds no header, cookie, query string or
+body: nothing a caller sent as a secret can reach the logs.
+"""
+
+import json
+import logging
+import time
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.request_id import HEADER, accept_request_id
+
+LOGGER = logging.getLogger("gateway.access")
+_HEADER_NAME = HEADER.lower().encode()
+
+
+class AccessLogMiddleware:
+    """Tags each HTTP request with an id and logs its outcome as one JSON line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_request_id(Headers(scope=scope).get(HEADER))
+        started = time.perf_counter()
+        status = 500  # what the client sees if the app fails before answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (_HEADER_NAME, request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            LOGGER.info(_line(scope, request_id, status, started))
+
+
+def _line(scope: Scope, request_id: str, status: int, started: float) -> str:
+    state = scope.get("state", {})
+    return json.dumps(
+        {
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "operation": state.get("operation"),
+            "outcome": state.get("outcome"),
+        },
+        separators=(",", ":"),
+    )
