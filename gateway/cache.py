@@ -4,18 +4,41 @@ This is the only module that imports aiocache (STACK-NOTES.md: its 1.0 drops the
 classes used here, so they stay behind this small interface). Both backends store
 JSON text, never pickles: whoever can write to a shared Redis must not gain code
 execution, and a caller mutating a value it read must not change the cached copy.
+Each value is stored with the time it was written, so a reader can ask for it only
+while it is fresh (`get(max_age=…)`) or, as a fallback, while it is not too old
+(`get_stale`).
 
 Generations make invalidation safe across replicas: a list key embeds the current
 generation of its (account, list, media type), and a mutation moves that
 generation on. A generation that is missing (never set, evicted, expired, lost in a
 Redis restart) is re-created from the clock in nanoseconds, so it never repeats a
 value that older entries were stored under.
+
+The cache is never a single point of failure. When the backend fails (refused,
+reset, timed out: any `RedisError`, `OSError` or `TimeoutError`), a read is a miss,
+a write does nothing, and the cache is skipped altogether for `backoff` seconds, so
+that requests do not each wait for the timeout; then it is tried again, and
+redis-py reconnects by itself. A generation that cannot be read is `None`, never a
+guess that could collide with older keys: the caller must neither read nor write
+entries for it. A bump that fails is remembered in this process and replayed
+before the cache is trusted again: until then every generation is `None`, so no
+list stored before the failure can be served after it (DESIGN.md invariant 2).
+
+What remains at risk: a process that ends with bumps still to replay loses them,
+and other replicas never knew of them; and while a replica's bumps wait for their
+replay, other replicas that reach Redis again (or never lost it, in a partition)
+may serve a list older than that replica's write. Either way the old list lives at
+most as long as its own TTL, and a Redis restarted without persistence holds no old
+lists at all; one restarted from a snapshot may.
 """
 
 import json
+import logging
 import time
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
@@ -26,11 +49,17 @@ from redis.exceptions import RedisError
 MEMORY_SCHEME = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
 DEFAULT_NAMESPACE = "gateway"
-DEFAULT_OPERATION_TIMEOUT = 2.0
+DEFAULT_OPERATION_TIMEOUT = 0.5
+DEFAULT_BACKOFF = 5.0
 REDIS_POOL_SIZE = 64
 # Generations expire so that Redis does not keep one per list of every account
 # ever seen; a lapsed one is re-seeded from the clock, which costs one miss.
 GENERATION_TTL = 24 * 60 * 60
+#: What a failing backend raises; aiocache's operation timeout is a TimeoutError.
+BACKEND_ERRORS = (RedisError, OSError, TimeoutError)
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class CacheConfigError(ValueError):
@@ -78,15 +107,55 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
             await self._delete(next(iter(self._cache)))
 
 
+@dataclass(frozen=True, slots=True)
+class Aged:
+    """A cached value and how many seconds ago it was stored."""
+
+    value: Any
+    age: float
+
+
 class Cache:
-    """TTL'd JSON values and generation counters over one aiocache backend."""
+    """TTL'd JSON values and generation counters over one aiocache backend.
 
-    def __init__(self, backend: BaseCache) -> None:
+    `on_event` is told of every `hit`, `miss`, `stale` value served and backend
+    `error`; `backoff` is how long the backend is skipped after it failed.
+    """
+
+    def __init__(
+        self,
+        backend: BaseCache,
+        *,
+        backoff: float = DEFAULT_BACKOFF,
+        on_event: Callable[[str], None] = lambda event: None,
+    ) -> None:
         self._backend = backend
+        self._backoff = backoff
+        self._on_event = on_event
+        self._skip_until = 0.0  # time.monotonic() before which the backend is skipped
+        self._failing = False
+        # Generation keys whose bump failed, each with a ticket: a replay forgets
+        # a key only if no newer bump of it came in meanwhile.
+        self._pending: dict[str, object] = {}
 
-    async def get(self, key: str) -> Any:
-        """The value stored under `key`, or None when absent or expired."""
-        return await self._backend.get(key)
+    async def get(self, key: str, *, max_age: float | None = None) -> Any:
+        """The value under `key`, or None when absent, older than `max_age`
+        seconds, or unreachable."""
+        entry = await self._entry(key)
+        if entry is None or (max_age is not None and entry.age > max_age):
+            self._on_event("miss")
+            return None
+        self._on_event("hit")
+        return entry.value
+
+    async def get_stale(self, key: str, *, max_age: float) -> Aged | None:
+        """The value under `key` with its age, if stored at most `max_age` seconds
+        ago: the fallback served, and counted as `stale`, when its source fails."""
+        entry = await self._entry(key)
+        if entry is None or entry.age > max_age:
+            return None
+        self._on_event("stale")
+        return entry
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         """Store `value` (anything `json.dumps` accepts) for `ttl` seconds.
@@ -94,32 +163,78 @@ class Cache:
         A `ttl` of 0 or less stores nothing: aiocache would keep it forever.
         """
         if ttl > 0:
-            await self._backend.set(key, value, ttl=ttl)
+            entry = {"at": time.time(), "value": value}
+            await self._attempt(lambda: self._backend.set(key, entry, ttl=ttl), None)
 
-    async def generation(self, key: str) -> int:
-        """The current generation under `key`, created from the clock if missing."""
+    async def generation(self, key: str) -> int | None:
+        """The current generation under `key`, created from the clock if missing;
+        None when the cache cannot be trusted (unreachable, or bumps to replay)."""
+        return await self._attempt(lambda: self._read_generation(key), None)
+
+    async def bump(self, key: str) -> None:
+        """Move the generation under `key` on, so entries stored under it go unread.
+
+        When the backend fails, the bump is replayed before the cache is used again.
+        """
+        self._pending[key] = object()
+        await self._usable()
+
+    async def ping(self) -> bool:
+        """Whether the backend answers a round trip now (the back-off window is
+        ignored), with no failed bump left to replay."""
+        self._skip_until = 0.0
+        return await self._attempt(self._round_trip, False)
+
+    async def close(self) -> None:
+        """Release the backend's connections."""
+        await self._backend.close()
+
+    async def _entry(self, key: str) -> Aged | None:
+        stored = await self._attempt(lambda: self._backend.get(key), None)
+        if not isinstance(stored, dict) or stored.keys() != {"at", "value"}:
+            return None  # absent, or written by a version without timestamps
+        return Aged(stored["value"], max(0.0, time.time() - stored["at"]))
+
+    async def _round_trip(self) -> bool:
+        await self._backend.exists("__ping__")
+        return True
+
+    async def _attempt(self, operation: Callable[[], Awaitable[T]], fallback: T) -> T:
+        """`operation()`, or `fallback` when the backend is skipped or fails."""
+        if not await self._usable():
+            return fallback
+        try:
+            result = await operation()
+        except BACKEND_ERRORS as exc:
+            self._fail(exc)
+            return fallback
+        self._recover()
+        return result
+
+    async def _usable(self) -> bool:
+        """Whether to use the backend: not in back-off, and every bump replayed."""
+        if time.monotonic() < self._skip_until:
+            return False
+        try:
+            await self._replay()
+        except BACKEND_ERRORS as exc:
+            self._fail(exc)
+            return False
+        return True
+
+    async def _replay(self) -> None:
+        for key, ticket in list(self._pending.items()):
+            await self._seed_generation(key)
+            await self._backend.increment(key, 1)
+            if self._pending.get(key) is ticket:
+                del self._pending[key]
+
+    async def _read_generation(self, key: str) -> int:
         value = await self._backend.get(key)
         if value is None:
             await self._seed_generation(key)
             value = await self._backend.get(key)
         return int(value)
-
-    async def bump(self, key: str) -> int:
-        """Move the generation under `key` on, so entries stored under it go unread."""
-        await self._seed_generation(key)
-        return int(await self._backend.increment(key, 1))
-
-    async def ping(self) -> bool:
-        """Whether the backend answers a round trip."""
-        try:
-            await self._backend.exists("__ping__")
-        except (RedisError, OSError, TimeoutError):
-            return False
-        return True
-
-    async def close(self) -> None:
-        """Release the backend's connections."""
-        await self._backend.close()
 
     async def _seed_generation(self, key: str) -> None:
         try:
@@ -127,57 +242,66 @@ class Cache:
         except ValueError:  # aiocache's way of saying "already there": keep it
             pass
 
+    def _fail(self, exc: Exception) -> None:
+        self._on_event("error")
+        self._skip_until = time.monotonic() + self._backoff
+        if not self._failing:
+            self._failing = True
+            logger.warning(
+                "cache backend failed (%s); serving without it, retrying in %g s",
+                type(exc).__name__,
+                self._backoff,
+            )
+
+    def _recover(self) -> None:
+        if self._failing:
+            self._failing = False
+            logger.warning("cache backend answers again")
+
 
 def create_cache(
-    url: str | None, *, max_entries: int, namespace: str = DEFAULT_NAMESPACE
+    url: str | None,
+    *,
+    max_entries: int,
+    timeout: float = DEFAULT_OPERATION_TIMEOUT,
+    backoff: float = DEFAULT_BACKOFF,
+    on_event: Callable[[str], None] = lambda event: None,
+    namespace: str = DEFAULT_NAMESPACE,
 ) -> Cache:
     """A `Cache` for `url`: None or `memory://` in process, `redis://host/db` shared.
 
+    `timeout` bounds each Redis operation, `backoff` is how long a failed backend
+    is skipped, and `on_event` is told of hits, misses, stale values and errors.
     Raises `CacheConfigError` for any other scheme.
     """
     parts = urlsplit(url or f"{MEMORY_SCHEME}://")
     if parts.scheme == MEMORY_SCHEME:
-        return Cache(
-            _BoundedMemoryCache(
-                max_entries, serializer=_JsonSerializer(), namespace=namespace
-            )
+        backend = _BoundedMemoryCache(
+            max_entries, serializer=_JsonSerializer(), namespace=namespace
         )
-    if parts.scheme in REDIS_SCHEMES:
-        return Cache(
-            _redis_backend(
-                parts.hostname,
-                parts.port,
-                parts.path,
-                parts.password,
-                ssl=parts.scheme == "rediss",
-                namespace=namespace,
-            )
-        )
-    raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
+    elif parts.scheme in REDIS_SCHEMES:
+        backend = _redis_backend(parts, timeout=timeout, namespace=namespace)
+    else:
+        raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
+    return Cache(backend, backoff=backoff, on_event=on_event)
 
 
-def _redis_backend(
-    host: str | None,
-    port: int | None,
-    path: str,
-    password: str | None,
-    *,
-    ssl: bool,
-    namespace: str,
-) -> BaseCache:
+def _redis_backend(parts: SplitResult, *, timeout: float, namespace: str) -> BaseCache:
+    # The pool's connections do not retry (redis-py's default when given a pool):
+    # a failure reaches `Cache` at once, which then skips Redis for a while.
     return RedisCache(
         serializer=_JsonSerializer(),
         namespace=namespace,
-        endpoint=host or "127.0.0.1",
-        port=port or 6379,
-        db=int(path.strip("/") or 0),
-        password=password,
-        ssl=ssl,
-        timeout=DEFAULT_OPERATION_TIMEOUT,
-        create_connection_timeout=DEFAULT_OPERATION_TIMEOUT,
+        endpoint=parts.hostname or "127.0.0.1",
+        port=parts.port or 6379,
+        db=int(parts.path.strip("/") or 0),
+        password=parts.password,
+        ssl=parts.scheme == "rediss",
+        timeout=timeout,
+        create_connection_timeout=timeout,
         # Past the pool's size, callers wait for a connection instead of failing
         # with "Too many connections", as redis-py's default pool does.
         pool_max_size=REDIS_POOL_SIZE,
         connection_pool_class=BlockingConnectionPool,
-        connection_pool_kwargs={"timeout": DEFAULT_OPERATION_TIMEOUT},
+        connection_pool_kwargs={"timeout": timeout},
     )

@@ -68,6 +68,10 @@ class Metrics:
         name = (operation or "anonymous")[:MAX_OPERATION_NAME]
         self.requests.labels(operation=name, outcome=outcome).inc()
 
+    def count_cache_event(self, event: str) -> None:
+        """The cache had a `hit`, `miss`, `stale` value served, or `error`."""
+        self.cache_events.labels(event=event).inc()
+
     def exposition(self) -> tuple[bytes, str]:
         """The metrics in Prometheus' text format, and its content type."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -4,9 +4,17 @@ What is cached, under which key, for how long, and what a mutation invalidates:
 
 - the account, under `account:<SHA-256 of the credentials>` for `account_ttl`
   (DESIGN.md invariant 1: credentials are never a key in clear);
-- a list page, under `list:<account id>:<list>:<kind>:<generation>:<page>:…` for
-  `list_ttl`: keys derive from the account id that the caller's own credentials
-  resolved to, never from anything the client sent;
+- a list page, under `list:<account id>:<list>:<kind>:<generation>:<page>:…`,
+  served for `list_ttl`: keys derive from the account id that the caller's own
+  credentials resolved to, never from anything the client sent;
+- stale-if-error: when upstream fails for a list (unreachable, timed out, 5xx,
+  429; never another 4xx or bad input), the same key's page is served if it was
+  fetched at most `stale_ttl` ago, marked with its age (`ServedPage.stale_age`).
+  The key carries the account and the generation, so a page is never served to
+  another account, nor after the account's own mutation. The account itself is
+  not served stale: once its `account_ttl` has passed, upstream must answer;
+- when the cache cannot say which generation is current (Redis down, or a bump
+  of this process still to replay), lists come from upstream and are not stored;
 - a mutation moves the generation of the list it touches on once upstream has
   answered (or failed: upstream may have changed all the same), so no reader on any
   replica sharing the cache is served a list older than the mutation (invariant 2);
@@ -25,7 +33,15 @@ from gateway.cache import Cache
 from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
+from gateway.upstream.errors import (
+    UpstreamBroken,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from gateway.upstream.models import Account, ListName, MediaKind, MediaPage
+
+#: Upstream failures that a stale page may stand in for: upstream's own trouble.
+STALE_IF = (UpstreamUnavailable, UpstreamBroken, UpstreamRateLimited)
 
 
 class MissingCredentialsError(Exception):
@@ -41,6 +57,20 @@ class CachePolicy:
 
     list_ttl: float
     account_ttl: float
+    stale_ttl: float = 0.0
+
+    @property
+    def list_keep(self) -> float:
+        """How long a page is stored: served for `list_ttl`, kept for `stale_ttl`."""
+        return max(self.list_ttl, self.stale_ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedPage:
+    """A list page, and its age in seconds if it was served stale."""
+
+    page: MediaPage
+    stale_age: float | None = None
 
 
 class AccountService:
@@ -67,11 +97,14 @@ class AccountService:
             self._account = asyncio.ensure_future(self._load_account())
         return await self._account
 
-    async def media_list(self, list_name: ListName, query: ListQuery) -> MediaPage:
+    async def media_list(self, list_name: ListName, query: ListQuery) -> ServedPage:
         """One page of one of the caller's lists, from cache when still current."""
         account = await self.account()
         generation_key = _generation_key(account.id, list_name, query.kind)
         generation = await self._cache.generation(generation_key)
+        if generation is None:
+            # Which cached pages are current is unknown: neither read nor store any.
+            return ServedPage(await self._fetch_list(account, list_name, query))
         key = _list_key(account.id, list_name, query, generation)
         return await self._flights.run(
             key, lambda: self._load_list(account, list_name, query, key)
@@ -125,10 +158,26 @@ class AccountService:
 
     async def _load_list(
         self, account: Account, list_name: ListName, query: ListQuery, key: str
+    ) -> ServedPage:
+        policy = self._policy
+        if (cached := await self._cache.get(key, max_age=policy.list_ttl)) is not None:
+            return ServedPage(MediaPage.from_json(cached, query.kind))
+        try:
+            page = await self._fetch_list(account, list_name, query)
+        except STALE_IF:
+            stale = None
+            if policy.stale_ttl > 0:
+                stale = await self._cache.get_stale(key, max_age=policy.stale_ttl)
+            if stale is None:
+                raise
+            return ServedPage(MediaPage.from_json(stale.value, query.kind), stale.age)
+        await self._cache.set(key, page.to_json(), ttl=policy.list_keep)
+        return ServedPage(page)
+
+    async def _fetch_list(
+        self, account: Account, list_name: ListName, query: ListQuery
     ) -> MediaPage:
-        if (cached := await self._cache.get(key)) is not None:
-            return MediaPage.from_json(cached, query.kind)
-        page = await self._client.list_media(
+        return await self._client.list_media(
             self._credentials,
             account.id,
             list_name,
@@ -137,8 +186,6 @@ class AccountService:
             language=query.language,
             sort=query.sort,
         )
-        await self._cache.set(key, page.to_json(), ttl=self._policy.list_ttl)
-        return page
 
     @contextlib.asynccontextmanager
     async def _invalidating(

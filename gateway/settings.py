@@ -18,7 +18,10 @@ DEFAULT_UPSTREAM_CONNECT_TIMEOUT = 3.0
 DEFAULT_UPSTREAM_MAX_CONNECTIONS = 100
 DEFAULT_LIST_TTL = 60.0
 DEFAULT_ACCOUNT_TTL = 30.0
+DEFAULT_STALE_TTL = 300.0
 DEFAULT_CACHE_MAX_ENTRIES = 10_000
+DEFAULT_CACHE_TIMEOUT = 0.5
+DEFAULT_CACHE_BACKOFF = 5.0
 DEFAULT_MAX_BODY_BYTES = 100_000
 DEFAULT_MAX_DEPTH = 15
 DEFAULT_MAX_ALIASES = 30
@@ -35,7 +38,10 @@ _LOWER_BOUNDS: dict[str, float] = {
     "upstream_max_connections": 1,
     "list_ttl": 0,
     "account_ttl": 0,
+    "stale_ttl": 0,
     "cache_max_entries": 1,
+    "cache_timeout": 0.001,
+    "cache_backoff": 0,
     "max_body_bytes": 1,
     "max_depth": 1,
     "max_aliases": 1,
@@ -54,6 +60,10 @@ class Settings:
     means the embedded reference API, served under `/api` of the gateway itself.
     `cache_url` is `None` (or `memory://`) for the in-process cache, `redis://…`
     for a cache shared by several replicas.
+
+    A list page is kept for the longer of `list_ttl` and `stale_ttl`: it is served
+    while younger than `list_ttl`, and, when upstream fails, while younger than
+    `stale_ttl` (so a `stale_ttl` at or below `list_ttl` serves nothing stale).
     """
 
     host: str = DEFAULT_HOST
@@ -67,7 +77,10 @@ class Settings:
     cache_url: str | None = None
     list_ttl: float = DEFAULT_LIST_TTL
     account_ttl: float = DEFAULT_ACCOUNT_TTL
+    stale_ttl: float = DEFAULT_STALE_TTL
     cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+    cache_timeout: float = DEFAULT_CACHE_TIMEOUT
+    cache_backoff: float = DEFAULT_CACHE_BACKOFF
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
@@ -124,8 +137,15 @@ class Settings:
             cache_url=config("CACHE_URL", default=None) or None,
             list_ttl=config("LIST_TTL", cast=float, default=DEFAULT_LIST_TTL),
             account_ttl=config("ACCOUNT_TTL", cast=float, default=DEFAULT_ACCOUNT_TTL),
+            stale_ttl=config("STALE_TTL", cast=float, default=DEFAULT_STALE_TTL),
             cache_max_entries=config(
                 "CACHE_MAX_ENTRIES", cast=int, default=DEFAULT_CACHE_MAX_ENTRIES
+            ),
+            cache_timeout=config(
+                "CACHE_TIMEOUT", cast=float, default=DEFAULT_CACHE_TIMEOUT
+            ),
+            cache_backoff=config(
+                "CACHE_BACKOFF", cast=float, default=DEFAULT_CACHE_BACKOFF
             ),
             cors_origins=_names(config("CORS_ORIGINS", default="")),
             max_body_bytes=config(

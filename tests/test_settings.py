@@ -27,6 +27,9 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "GATEWAY_CORS_ORIGINS": "https://a.example,https://b.example",
         "GATEWAY_INTROSPECTION": "false",
         "GATEWAY_WORKERS": "4",
+        "GATEWAY_STALE_TTL": "0",
+        "GATEWAY_CACHE_TIMEOUT": "0.25",
+        "GATEWAY_CACHE_BACKOFF": "1.5",
     }
     settings = Settings.from_environ(environ)
     assert settings.upstream_url == "http://api.example/api"
@@ -41,6 +44,11 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.introspection is False
     assert settings.workers == 4
+    assert (settings.stale_ttl, settings.cache_timeout, settings.cache_backoff) == (
+        0,
+        0.25,
+        1.5,
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,6 +59,9 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("GATEWAY_WORKERS", "0"),
         ("GATEWAY_CACHE_MAX_ENTRIES", "-1"),
         ("GATEWAY_INTROSPECTION", "maybe"),
+        ("GATEWAY_STALE_TTL", "-1"),
+        ("GATEWAY_CACHE_TIMEOUT", "0"),
+        ("GATEWAY_CACHE_BACKOFF", "-1"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(variable: str, value: str) -> None:

@@ -32,9 +32,10 @@ def _list_field(list_name: ListName, description: str) -> Any:
         sort_by: SortOrder = SortOrder.CREATED_AT_DESC,
     ) -> MediaPage | None:
         query = ListQuery.from_args(media_type, page, language, sort_by)
-        return MediaPage.from_model(
-            await info.context.accounts.media_list(list_name, query)
-        )
+        served = await info.context.accounts.media_list(list_name, query)
+        if served.stale_age is not None:
+            info.context.note_stale(info.path.as_list(), served.stale_age)
+        return MediaPage.from_model(served.page)
 
     return strawberry.field(resolver=resolve, description=description)
 

@@ -18,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from gateway.schema.accounts import Query
+from gateway.schema.context import Context
 from gateway.schema.errors import contract_errors
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
@@ -65,8 +66,20 @@ def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
             lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
             lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
             _limit_rules(limits),
+            StaleFields,
         ],
     )
+
+
+class StaleFields(SchemaExtension):
+    """Names the fields served from a stale cache in the response's
+    `extensions.stale`, so clients can tell and say so."""
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and context.stale:
+            return {"stale": context.stale}
+        return {}
 
 
 def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:

@@ -1,6 +1,7 @@
 """What every resolver gets in `info.context`: the request and the caller's service."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,8 +11,17 @@ from gateway.service import AccountService
 
 @dataclass(slots=True)
 class Context:
-    """Built once per GraphQL request by the view's `get_context`."""
+    """Built once per GraphQL request by the view's `get_context`.
+
+    `stale` collects the fields served from a stale cache because upstream failed,
+    as `{"path": [...], "ageSeconds": ...}`: the response's `extensions.stale`.
+    """
 
     request: Request
     response: Response
     accounts: AccountService
+    stale: list[dict[str, Any]] = field(default_factory=list)
+
+    def note_stale(self, path: list[str | int], age: float) -> None:
+        """Record that the field at response `path` holds data `age` seconds old."""
+        self.stale.append({"path": path, "ageSeconds": round(age, 3)})

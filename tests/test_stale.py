@@ -1,0 +1,165 @@
+"""Stale-if-error: a list page of the caller's own, served when upstream fails."""
+
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+import pytest
+
+from gateway.settings import Settings
+from tests.conftest import ALICE, BOB, Upstream, running_gateway
+from tests.graphql_client import GraphQLClient
+from tests.servers import RunningServer
+
+LISTS = """{ account { id
+  favs: favorites(mediaType: MOVIE) { results { id } }
+  watchlist(mediaType: TV) { results { id } } } }"""
+FAVORITES = "{ account { favorites(mediaType: MOVIE) { results { id } } } }"
+SET_FAVORITE = (
+    "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "
+    "{ favorite } }"
+)
+STALE_TTL = 300.0
+
+
+def stale_settings(upstream: Upstream, **overrides: float) -> Settings:
+    """Lists never fresh (list TTL 0), so each read asks upstream; kept for stale."""
+    options = {"list_ttl": 0.0, "stale_ttl": STALE_TTL, "upstream_timeout": 0.5}
+    options.update(overrides)
+    return Settings(upstream_url=upstream.url, **options)
+
+
+@pytest.fixture
+async def stale_gateway(upstream: Upstream) -> AsyncIterator[RunningServer]:
+    async with running_gateway(stale_settings(upstream)) as server:
+        yield server
+
+
+@pytest.fixture
+def alice_stale(
+    stale_gateway: RunningServer, client_for: Callable[..., GraphQLClient]
+) -> GraphQLClient:
+    return client_for(stale_gateway, ALICE)
+
+
+def break_upstream(upstream: Upstream, failure: str) -> None:
+    if failure == "timeout":
+        upstream.faults.delay = 5.0
+    else:
+        upstream.faults.status = int(failure)
+
+
+@pytest.mark.parametrize("failure", ["503", "500", "429", "timeout"])
+async def test_a_stale_list_is_served_when_upstream_fails(
+    alice_stale: GraphQLClient, upstream: Upstream, failure: str
+) -> None:
+    fresh = await alice_stale.query(LISTS)
+    assert fresh.errors == [] and fresh.extensions == {}
+    break_upstream(upstream, failure)
+    stale = await alice_stale.query(LISTS)
+    assert stale.errors == []
+    assert stale.data == fresh.data
+    marks = sorted(stale.extensions["stale"], key=lambda mark: mark["path"])
+    assert [mark["path"] for mark in marks] == [
+        ["account", "favs"],
+        ["account", "watchlist"],
+    ]
+    assert all(0 <= mark["ageSeconds"] < STALE_TTL for mark in marks)
+
+
+async def test_stale_fields_reach_graphql_response_json_clients(
+    alice_stale: GraphQLClient,
+    upstream: Upstream,
+    stale_gateway: RunningServer,
+    http: aiohttp.ClientSession,
+) -> None:
+    await alice_stale.query(FAVORITES)
+    upstream.faults.status = 503
+    async with http.post(
+        f"{stale_gateway.url}/graphql",
+        json={"query": FAVORITES},
+        headers={**ALICE, "Accept": "application/graphql-response+json"},
+    ) as response:
+        assert response.content_type == "application/graphql-response+json"
+        body = await response.json(content_type=None)
+    assert "errors" not in body
+    [mark] = body["extensions"]["stale"]
+    assert mark["path"] == ["account", "favorites"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(404, "NOT_FOUND"), (401, "UNAUTHENTICATED")]
+)
+async def test_client_errors_are_never_answered_from_stale(
+    alice_stale: GraphQLClient, upstream: Upstream, status: int, code: str
+) -> None:
+    await alice_stale.query(FAVORITES)
+    upstream.faults.status = status
+    result = await alice_stale.query(FAVORITES)
+    assert result.extensions == {}
+    assert result.data == {"account": {"favorites": None}}
+    assert result.codes == [code]
+
+
+async def test_a_stale_list_is_never_served_to_another_account(
+    stale_gateway: RunningServer,
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+) -> None:
+    alice, bob = client_for(stale_gateway, ALICE), client_for(stale_gateway, BOB)
+    assert (await alice.query(FAVORITES)).errors == []
+    assert (await bob.query("{ account { id } }")).errors == []  # account cached
+    upstream.faults.status = 503
+    result = await bob.query(FAVORITES)
+    assert result.data == {"account": {"favorites": None}}
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert result.extensions == {}
+
+
+async def test_a_stale_list_is_never_served_after_the_accounts_own_write(
+    alice_stale: GraphQLClient, upstream: Upstream
+) -> None:
+    before = await alice_stale.query(FAVORITES)
+    assert before.errors == []
+    assert (await alice_stale.query(SET_FAVORITE)).errors == []
+    upstream.faults.status = 503
+    result = await alice_stale.query(FAVORITES)
+    assert result.data == {"account": {"favorites": None}}
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert result.extensions == {}
+
+
+async def test_stale_ttl_zero_serves_errors(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+) -> None:
+    async with running_gateway(stale_settings(upstream, stale_ttl=0)) as server:
+        alice = client_for(server, ALICE)
+        assert (await alice.query(FAVORITES)).errors == []
+        upstream.faults.status = 503
+        result = await alice.query(FAVORITES)
+    assert result.data == {"account": {"favorites": None}}
+    assert result.codes == ["UPSTREAM_ERROR"]
+
+
+async def test_mutations_are_never_answered_from_stale(
+    alice_stale: GraphQLClient, upstream: Upstream
+) -> None:
+    await alice_stale.query(FAVORITES)
+    upstream.faults.status = 503
+    result = await alice_stale.query(SET_FAVORITE)
+    assert result.data is None
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert result.extensions == {}
+
+
+async def test_stale_serves_are_counted(
+    alice_stale: GraphQLClient,
+    upstream: Upstream,
+    stale_gateway: RunningServer,
+    http: aiohttp.ClientSession,
+) -> None:
+    await alice_stale.query(FAVORITES)
+    upstream.faults.status = 503
+    await alice_stale.query(FAVORITES)
+    async with http.get(f"{stale_gateway.url}/metrics") as response:
+        text = await response.text()
+    assert 'gateway_cache_events_total{event="stale"} 1.0' in text
