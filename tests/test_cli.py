@@ -161,3 +161,18 @@ def test_a_bad_setting_fails_at_start_with_its_name() -> None:
     result = CliRunner().invoke(cli, ["serve"], env={"GATEWAY_LIST_TTL": "soon"})
     assert result.exit_code != 0
     assert "GATEWAY_LIST_TTL" in str(result.exception) + result.output
+
+
+async def test_reference_api_serves_generated_users_and_controls() -> None:
+    port = free_port()
+    args = ("reference-api", "--port", str(port), "--db", ":memory:")
+    async with (
+        command(*args, "--users", "3", "--control", env={}),
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+    ):
+        api = f"http://127.0.0.1:{port}/api"
+        user3 = {"Authorization": "Bearer user3-token"}
+        async with http.get(f"{api}/account", headers=user3) as response:
+            assert (await response.json())["username"] == "user3"
+        async with http.get(f"{api}/__calls") as response:
+            assert await response.json() == {"GET /account": 1}

@@ -25,6 +25,7 @@ from gateway.reference_api import (
     Faults,
     create_app,
     demo_routes,
+    generated_accounts,
 )
 from gateway.reference_api.limiter import RateLimiter
 from tests.servers import run_server
@@ -619,3 +620,24 @@ async def test_demo_sign_in_sets_a_session_cookie_the_api_accepts() -> None:
         ) as response:
             assert (response.status, response.headers["Location"]) == (303, "/demo")
             assert response.cookies["session_id"].value == ""
+
+
+async def test_generated_users_sign_in_with_their_own_tokens_and_lists() -> None:
+    user1, user2 = generated_accounts(2)
+    assert (user2.username, user2.token) == ("user2", "user2-token")
+    async with serving(users=2) as api:
+        reply = await api.call("GET", "/account", caller=user2)
+        assert (reply.status, reply.body["id"]) == (200, user2.id)
+        body = {"media_type": "movie", "media_id": 603, "favorite": True}
+        await api.call("POST", f"/account/{user1.id}/favorite", caller=user1, body=body)
+        assert await api.ids(f"/account/{user1.id}/favorites/movies", user1) == [603]
+        assert await api.ids(f"/account/{user2.id}/favorites/movies", user2) == []
+        reply = await api.call(
+            "GET", f"/account/{user1.id}/favorites/movies", caller=user2
+        )
+        assert reply.status == 404
+
+
+async def test_generated_users_exist_only_when_asked_for(api: Api) -> None:
+    (user1,) = generated_accounts(1)
+    assert (await api.call("GET", "/account", caller=user1)).status == 401

@@ -19,6 +19,7 @@ from .seed import (
     Account,
     ListName,
     SeedEntry,
+    generated_accounts,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "TvShow",
     "create_app",
     "demo_routes",
+    "generated_accounts",
 ]

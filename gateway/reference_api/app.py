@@ -21,7 +21,7 @@ from .control import Calls, Faults, control_routes
 from .endpoints import Endpoint, Endpoints, Toggle, token_of
 from .errors import ApiError, error_response, http_exception, server_error
 from .limiter import RateLimiter
-from .seed import ListName
+from .seed import ACCOUNTS_BY_TOKEN, ListName, generated_accounts
 from .store import Store
 
 _LISTS: tuple[ListName, ...] = ("favorites", "watchlist", "rated")
@@ -130,21 +130,29 @@ def create_app(
     faults: Faults | None = None,
     calls: Calls | None = None,
     control: bool = False,
+    users: int = 0,
 ) -> Starlette:
     """The REST account API over the SQLite database at `db_path`.
 
     `rate_limit` allows that many requests per `rate_window` seconds per token
     (None: unlimited). `faults` and `calls` are the live objects a test may hold;
     fresh ones are made if None. `control=True` adds the `/__faults` and
-    `/__calls` routes. The app exposes `state.store`, `state.faults` and
-    `state.calls`; a Mount does not run its lifespan, so whoever mounts the app
-    may call `state.store.close()` when done.
+    `/__calls` routes. `users` adds that many empty accounts beside the demo ones
+    (`seed.generated_accounts`: `user1`… with tokens `user<n>-token`). The app
+    exposes `state.store`, `state.faults` and `state.calls`; a Mount does not run
+    its lifespan, so whoever mounts the app may call `state.store.close()` when
+    done.
     """
     store = Store(db_path)
     faults = Faults() if faults is None else faults
     calls = Calls() if calls is None else calls
     limiter = None if rate_limit is None else RateLimiter(rate_limit, rate_window)
-    routes = documented_routes(Endpoints(store), Gate(faults, calls, limiter))
+    accounts = {
+        **ACCOUNTS_BY_TOKEN,
+        **{account.token: account for account in generated_accounts(users)},
+    }
+    endpoints = Endpoints(store, accounts)
+    routes = documented_routes(endpoints, Gate(faults, calls, limiter))
     if control:
         routes += control_routes(faults, calls)
 

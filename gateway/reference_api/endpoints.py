@@ -8,7 +8,7 @@ query or body (400). A failed check raises `ApiError` before anything is written
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from starlette.datastructures import QueryParams
@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from .catalogue import CATALOGUE, MediaType
 from .errors import NOT_AUTHENTICATED, NOT_FOUND, ApiError
-from .seed import ACCOUNTS_BY_TOKEN, Account, ListName
+from .seed import Account, ListName
 from .store import Order, Store
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -43,17 +43,17 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get("session_id") or None
 
 
-def caller_of(request: Request) -> Account:
-    """The demo account the credentials belong to; raises ApiError 401 otherwise."""
-    account = ACCOUNTS_BY_TOKEN.get(token_of(request) or "")
+def caller_of(request: Request, accounts: Mapping[str, Account]) -> Account:
+    """The account the credentials belong to; raises ApiError 401 otherwise."""
+    account = accounts.get(token_of(request) or "")
     if account is None:
         raise ApiError(401, NOT_AUTHENTICATED)
     return account
 
 
-def owner_of(request: Request) -> Account:
+def owner_of(request: Request, accounts: Mapping[str, Account]) -> Account:
     """The caller, who must own the path's account_id; another id is a 404."""
-    account = caller_of(request)
+    account = caller_of(request, accounts)
     if request.path_params["account_id"] != account.id:
         raise ApiError(404, NOT_FOUND)
     return account
@@ -130,19 +130,20 @@ def item_json(
 
 
 class Endpoints:
-    """The documented endpoints over one store."""
+    """The documented endpoints over one store, for the accounts `accounts` holds."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, accounts: Mapping[str, Account]) -> None:
         self.store = store
+        self.accounts = accounts
 
     async def account(self, request: Request) -> Response:
-        return JSONResponse(caller_of(request).to_json())
+        return JSONResponse(caller_of(request, self.accounts).to_json())
 
     def list_items(self, list_name: ListName, media_type: MediaType) -> Endpoint:
         """`GET /account/{account_id}/{list_name}/{movies|tv}` for one list."""
 
         async def endpoint(request: Request) -> Response:
-            account = owner_of(request)
+            account = owner_of(request, self.accounts)
             page, order = parse_list_query(request.query_params)
             found = await self.store.page(
                 account.id,
@@ -170,7 +171,7 @@ class Endpoints:
         """`POST /account/{account_id}/{favorite|watchlist}`: add or remove an item."""
 
         async def endpoint(request: Request) -> Response:
-            account = owner_of(request)
+            account = owner_of(request, self.accounts)
             media_type, media_id, value = parse_toggle(
                 await json_object_of(request), flag
             )
@@ -188,7 +189,8 @@ class Endpoints:
         """`POST /{movie|tv}/{media_id}/rating`: rate, or re-rate in place."""
 
         async def endpoint(request: Request) -> Response:
-            account, media_id = caller_of(request), request.path_params["media_id"]
+            account = caller_of(request, self.accounts)
+            media_id = request.path_params["media_id"]
             require_known(media_type, media_id)
             value = parse_rating(await json_object_of(request))
             await self.store.add(account.id, "rated", media_type, media_id, value)
@@ -200,7 +202,8 @@ class Endpoints:
         """`DELETE /{movie|tv}/{media_id}/rating`: forget the caller's rating."""
 
         async def endpoint(request: Request) -> Response:
-            account, media_id = caller_of(request), request.path_params["media_id"]
+            account = caller_of(request, self.accounts)
+            media_id = request.path_params["media_id"]
             require_known(media_type, media_id)
             await self.store.remove(account.id, "rated", media_type, media_id)
             return JSONResponse({"rated": None})

@@ -72,6 +72,29 @@ BOB = Account(
 )
 DEMO_ACCOUNTS: tuple[Account, ...] = (ALICE, BOB)
 ACCOUNTS_BY_TOKEN: dict[str, Account] = {acc.token: acc for acc in DEMO_ACCOUNTS}
+GENERATED_ID_BASE = 1_000_000
+
+
+def generated_accounts(count: int) -> tuple[Account, ...]:
+    """`user1` … `user<count>`, tokens `user<n>-token`, ids 1000001 …; lists empty.
+
+    For load and soak runs that need many distinct callers; the demo accounts
+    alone cannot show whether one caller ever sees another's data at scale.
+    """
+    return tuple(
+        Account(
+            id=GENERATED_ID_BASE + n,
+            name=f"User {n}",
+            username=f"user{n}",
+            token=f"user{n}-token",
+            include_adult=False,
+            iso_639_1="en",
+            iso_3166_1="US",
+            gravatar_hash=None,
+        )
+        for n in range(1, count + 1)
+    )
+
 
 # In creation order: a created_at.desc list shows the last of its entries first.
 INITIAL_ENTRIES: tuple[SeedEntry, ...] = (
