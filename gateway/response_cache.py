@@ -1,0 +1,93 @@
+"""`ResponseCache`: whole responses to repeated identical queries, kept in process.
+
+A warm query from the same credentials with the same document and variables skips
+parsing, validation and execution. It stays within DESIGN.md's invariants:
+
+- isolation: an entry is keyed by the SHA-256 fingerprint of the credentials that
+  produced it (never the credentials in clear), so it is only ever served to those
+  same credentials, and it lives no longer than their account mapping
+  (`account_ttl`) nor than the lists in it (`list_ttl`);
+- read your writes: an entry records the generation of every list it was built from
+  and is served only while each is still current in the shared cache, so a write
+  through any replica makes it unreadable at once.
+
+Only responses without errors or extensions are kept (a stale list or an error must
+be computed afresh). Entries are bounded in total bytes, least recently used first
+out; being per process, they need no serialisation and cost no round trip.
+"""
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: What a response was built from: (generation key, generation) of each list read.
+Generations = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestKey:
+    """What a response depends on besides list generations."""
+
+    fingerprint: str
+    query: str
+    operation_name: str | None
+    variables: bytes  # canonical JSON, keys sorted
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    """A response body and what must still hold for it to be served."""
+
+    body: bytes
+    generations: Generations
+    expires: float  # on the monotonic clock
+
+
+class ResponseCache:
+    """A bounded, least-recently-used map from `RequestKey` to `CachedResponse`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[RequestKey, CachedResponse] = OrderedDict()
+
+    def get(self, key: RequestKey) -> CachedResponse | None:
+        """The unexpired entry under `key`; the caller checks its generations."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= time.monotonic():
+            self.discard(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def put(
+        self, key: RequestKey, body: bytes, generations: Generations, ttl: float
+    ) -> None:
+        """Keep `body` for `ttl` seconds, evicting the least recently used to fit."""
+        if ttl <= 0 or len(body) > self._max_bytes:
+            return
+        self.discard(key)
+        self._entries[key] = CachedResponse(body, generations, time.monotonic() + ttl)
+        self._bytes += len(body)
+        while self._bytes > self._max_bytes:
+            self.discard(next(iter(self._entries)))
+
+    def discard(self, key: RequestKey) -> None:
+        """Forget the entry under `key`, if any."""
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def still_current(entry: CachedResponse, generations: Sequence[int | None]) -> bool:
+    """Whether the generations read now equal those the entry was built from."""
+    return all(
+        now == then
+        for now, (_, then) in zip(generations, entry.generations, strict=True)
+    )
