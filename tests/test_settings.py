@@ -27,6 +27,12 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "GATEWAY_CORS_ORIGINS": "https://a.example,https://b.example",
         "GATEWAY_INTROSPECTION": "false",
         "GATEWAY_WORKERS": "4",
+        "GATEWAY_UPSTREAM_RETRIES": "0",
+        "GATEWAY_UPSTREAM_BREAKER_FAILURES": "0",
+        "GATEWAY_UPSTREAM_BREAKER_COOLDOWN": "0.5",
+        "GATEWAY_UPSTREAM_RETRY_BACKOFF": "0.2",
+        "GATEWAY_UPSTREAM_RETRY_AFTER_MAX": "3",
+        "GATEWAY_UPSTREAM_ATTEMPT_TIMEOUT": "1.5",
     }
     settings = Settings.from_environ(environ)
     assert settings.upstream_url == "http://api.example/api"
@@ -41,6 +47,11 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.introspection is False
     assert settings.workers == 4
+    assert (settings.upstream_retries, settings.upstream_breaker_failures) == (0, 0)
+    assert settings.upstream_breaker_cooldown == 0.5
+    assert settings.upstream_retry_backoff == 0.2
+    assert settings.upstream_retry_after_max == 3
+    assert settings.upstream_attempt_timeout == 1.5
 
 
 @pytest.mark.parametrize(
@@ -51,6 +62,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("GATEWAY_WORKERS", "0"),
         ("GATEWAY_CACHE_MAX_ENTRIES", "-1"),
         ("GATEWAY_INTROSPECTION", "maybe"),
+        ("GATEWAY_UPSTREAM_RETRIES", "-1"),
+        ("GATEWAY_UPSTREAM_BREAKER_COOLDOWN", "0"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(variable: str, value: str) -> None:
