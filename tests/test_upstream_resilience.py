@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -39,6 +40,16 @@ def resilient(upstream_url: str, **overrides: Any) -> Settings:
         "list_ttl": 0,
     }
     return Settings(upstream_url=upstream_url, **{**options, **overrides})
+
+
+def breaking(upstream_url: str, *, failures: int, cooldown: float) -> Settings:
+    """Settings whose breaker opens after `failures` calls (retries off)."""
+    return resilient(
+        upstream_url,
+        upstream_retries=0,
+        upstream_breaker_failures=failures,
+        upstream_breaker_cooldown=cooldown,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -150,44 +161,39 @@ async def test_an_upstream_slower_than_the_deadline_is_unavailable_in_time(
     assert upstream.calls.count(GET_ACCOUNT) >= 2
 
 
-async def test_a_short_retry_after_is_waited_out_once(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+@pytest.mark.parametrize(
+    ("retry_after", "times", "calls", "codes"),
+    [
+        ("0.05", 1, 2, []),
+        ("0.05", None, 2, ["RATE_LIMITED"]),
+        ("30", None, 1, ["RATE_LIMITED"]),
+    ],
+    ids=["short-then-data", "short-waited-out-once", "long-raised-at-once"],
+)
+async def test_a_get_waits_out_only_a_short_retry_after_and_only_once(
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+    retry_after: str,
+    times: int | None,
+    calls: int,
+    codes: list[str],
 ) -> None:
-    upstream.faults.status = 429
-    upstream.faults.headers = {"Retry-After": "0.05"}
-    settings = resilient(upstream.url, upstream_retries=3)
-    async with gateway_client(settings, client_for) as (client, _):
-        still_limited = await client.query(ACCOUNT)
-        assert upstream.calls.count(GET_ACCOUNT) == 2  # once, not three times
-        upstream.faults.times = 1
-        recovered = await client.query(ACCOUNT)
-    assert still_limited.codes == ["RATE_LIMITED"]
-    assert recovered.errors == []
-    assert upstream.calls.count(GET_ACCOUNT) == 4
-
-
-async def test_a_long_retry_after_is_rate_limited_at_once(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
-) -> None:
-    upstream.faults.status = 429
-    upstream.faults.headers = {"Retry-After": "30"}
+    upstream.faults.status, upstream.faults.times = 429, times
+    upstream.faults.headers = {"Retry-After": retry_after}
     settings = resilient(upstream.url, upstream_retries=3)
     async with gateway_client(settings, client_for) as (client, _):
         result = await client.query(ACCOUNT)
-    assert result.codes == ["RATE_LIMITED"]
-    assert result.error_at("account")["extensions"]["retryAfter"] == 30
-    assert upstream.calls.count(GET_ACCOUNT) == 1
+    assert result.codes == codes
+    assert upstream.calls.count(GET_ACCOUNT) == calls
+    if codes:
+        extensions = result.error_at("account")["extensions"]
+        assert extensions["retryAfter"] == float(retry_after)
 
 
 async def test_the_breaker_opens_and_then_fails_fast_without_calling(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
 ) -> None:
-    settings = resilient(
-        upstream.url,
-        upstream_retries=0,
-        upstream_breaker_failures=3,
-        upstream_breaker_cooldown=60.0,
-    )
+    settings = breaking(upstream.url, failures=3, cooldown=60.0)
     async with gateway_client(settings, client_for) as (client, server):
         upstream.faults.status = 404  # an answer: upstream is alive
         for _ in range(3):
@@ -211,12 +217,7 @@ async def test_the_breaker_opens_and_then_fails_fast_without_calling(
 async def test_after_the_cooldown_one_probe_closes_the_breaker(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
 ) -> None:
-    settings = resilient(
-        upstream.url,
-        upstream_retries=0,
-        upstream_breaker_failures=2,
-        upstream_breaker_cooldown=0.2,
-    )
+    settings = breaking(upstream.url, failures=2, cooldown=0.2)
     upstream.faults.status = 503
     async with gateway_client(settings, client_for) as (client, server):
         for _ in range(2):

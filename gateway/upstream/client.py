@@ -40,6 +40,7 @@ from gateway.upstream.models import (
 from gateway.upstream.retry import RetryPolicy
 
 _ACCEPT = {"Accept": "application/json"}
+_LEAST_TIMEOUT = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,10 @@ class UpstreamClient:
     def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
         """The session's timeouts, with `total` cut to what this attempt may take."""
         base = self._session.timeout
+        if total is not None:
+            # aiohttp reads a total of 0 as "no timeout": a deadline already
+            # reached must still time the attempt out, at once.
+            total = max(total, _LEAST_TIMEOUT)
         return aiohttp.ClientTimeout(
             total=total,
             connect=base.connect,
