@@ -24,6 +24,7 @@ from gateway.schema import SchemaLimits, create_schema
 from gateway.service import CachePolicy
 from gateway.settings import Settings
 from gateway.single_flight import SingleFlight
+from gateway.upstream.breaker import BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
@@ -31,6 +32,7 @@ from gateway.upstream.errors import (
     UpstreamStatusError,
     UpstreamUnavailable,
 )
+from gateway.upstream.retry import RetryPolicy
 
 
 def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -103,7 +105,7 @@ def _lifespan(
         async with _session(settings) as session:
             try:
                 yield {
-                    "client": UpstreamClient(session, base_url=upstream_url),
+                    "client": _client(settings, session, upstream_url, metrics),
                     "cache": cache,
                     "flights": SingleFlight(),
                     "metrics": metrics,
@@ -114,8 +116,38 @@ def _lifespan(
     return lifespan
 
 
+def _client(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    upstream_url: str,
+    metrics: Metrics,
+) -> UpstreamClient:
+    """The upstream client with the retry policy and the one breaker of this process."""
+
+    def show(state: BreakerState) -> None:
+        metrics.breaker_state.state(state.value)
+
+    breaker = CircuitBreaker(
+        settings.upstream_breaker_failures,
+        settings.upstream_breaker_cooldown,
+        on_change=show,
+    )
+    retry = RetryPolicy(
+        retries=settings.upstream_retries,
+        backoff=settings.upstream_retry_backoff,
+        retry_after_max=settings.upstream_retry_after_max,
+        attempt_timeout=settings.upstream_attempt_timeout,
+    )
+    return UpstreamClient(
+        session, base_url=upstream_url, retry=retry, breaker=breaker, metrics=metrics
+    )
+
+
 def _session(settings: Settings) -> aiohttp.ClientSession:
-    """The one upstream session: timeouts and pool size on purpose, no cookie jar."""
+    """The one upstream session: timeouts and pool size on purpose, no cookie jar.
+
+    Its total timeout is also the deadline of each whole call, retries included.
+    """
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=settings.upstream_max_connections),
         timeout=aiohttp.ClientTimeout(

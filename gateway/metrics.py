@@ -38,7 +38,8 @@ class Metrics:
         )
         self.upstream_requests = Counter(
             "gateway_upstream_requests",
-            "Calls to the REST API by endpoint and HTTP status ('error' if none).",
+            "Attempts to call the REST API by endpoint template and outcome: the HTTP"
+            " status, 'error', 'timeout', or 'circuit_open' (not sent).",
             ["endpoint", "status"],
             registry=self.registry,
         )

@@ -16,6 +16,12 @@ DEFAULT_WORKERS = 1
 DEFAULT_UPSTREAM_TIMEOUT = 10.0
 DEFAULT_UPSTREAM_CONNECT_TIMEOUT = 3.0
 DEFAULT_UPSTREAM_MAX_CONNECTIONS = 100
+DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT = 0.0
+DEFAULT_UPSTREAM_RETRIES = 2
+DEFAULT_UPSTREAM_RETRY_BACKOFF = 0.05
+DEFAULT_UPSTREAM_RETRY_AFTER_MAX = 1.0
+DEFAULT_UPSTREAM_BREAKER_FAILURES = 5
+DEFAULT_UPSTREAM_BREAKER_COOLDOWN = 5.0
 DEFAULT_LIST_TTL = 60.0
 DEFAULT_ACCOUNT_TTL = 30.0
 DEFAULT_STALE_TTL = 300.0
@@ -29,13 +35,20 @@ DEFAULT_MAX_TOKENS = 2_000
 DEFAULT_REFERENCE_DB = "reference-api.sqlite3"
 DEFAULT_LOG_LEVEL = "info"
 
-# Values below these are refused at start-up; a TTL of 0 turns that cache off.
+# Values below these are refused at start-up; a TTL of 0 turns that cache off, as
+# 0 retries or 0 breaker failures turn those off.
 _LOWER_BOUNDS: dict[str, float] = {
     "port": 0,
     "workers": 1,
     "upstream_timeout": 0.001,
     "upstream_connect_timeout": 0.001,
     "upstream_max_connections": 1,
+    "upstream_attempt_timeout": 0,
+    "upstream_retries": 0,
+    "upstream_retry_backoff": 0,
+    "upstream_retry_after_max": 0,
+    "upstream_breaker_failures": 0,
+    "upstream_breaker_cooldown": 0.001,
     "list_ttl": 0,
     "account_ttl": 0,
     "stale_ttl": 0,
@@ -59,7 +72,9 @@ class Settings:
     `upstream_url` is the REST API root (e.g. `http://127.0.0.1:8001/api`); `None`
     means the embedded reference API, served under `/api` of the gateway itself.
     `cache_url` is `None` (or `memory://`) for the in-process cache, `redis://…`
-    for a cache shared by several replicas.
+    for a cache shared by several replicas. `upstream_timeout` bounds a whole
+    upstream call, retries included; `upstream_attempt_timeout` (0: none) bounds
+    one attempt that a retry may follow.
 
     A list page is kept for the longer of `list_ttl` and `stale_ttl`: it is served
     while younger than `list_ttl`, and, when upstream fails, while younger than
@@ -73,6 +88,12 @@ class Settings:
     upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
     upstream_connect_timeout: float = DEFAULT_UPSTREAM_CONNECT_TIMEOUT
     upstream_max_connections: int = DEFAULT_UPSTREAM_MAX_CONNECTIONS
+    upstream_attempt_timeout: float = DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT
+    upstream_retries: int = DEFAULT_UPSTREAM_RETRIES
+    upstream_retry_backoff: float = DEFAULT_UPSTREAM_RETRY_BACKOFF
+    upstream_retry_after_max: float = DEFAULT_UPSTREAM_RETRY_AFTER_MAX
+    upstream_breaker_failures: int = DEFAULT_UPSTREAM_BREAKER_FAILURES
+    upstream_breaker_cooldown: float = DEFAULT_UPSTREAM_BREAKER_COOLDOWN
     forward_headers: tuple[str, ...] = ()
     cache_url: str | None = None
     list_ttl: float = DEFAULT_LIST_TTL
@@ -132,6 +153,34 @@ class Settings:
                 "UPSTREAM_MAX_CONNECTIONS",
                 cast=int,
                 default=DEFAULT_UPSTREAM_MAX_CONNECTIONS,
+            ),
+            upstream_attempt_timeout=config(
+                "UPSTREAM_ATTEMPT_TIMEOUT",
+                cast=float,
+                default=DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT,
+            ),
+            upstream_retries=config(
+                "UPSTREAM_RETRIES", cast=int, default=DEFAULT_UPSTREAM_RETRIES
+            ),
+            upstream_retry_backoff=config(
+                "UPSTREAM_RETRY_BACKOFF",
+                cast=float,
+                default=DEFAULT_UPSTREAM_RETRY_BACKOFF,
+            ),
+            upstream_retry_after_max=config(
+                "UPSTREAM_RETRY_AFTER_MAX",
+                cast=float,
+                default=DEFAULT_UPSTREAM_RETRY_AFTER_MAX,
+            ),
+            upstream_breaker_failures=config(
+                "UPSTREAM_BREAKER_FAILURES",
+                cast=int,
+                default=DEFAULT_UPSTREAM_BREAKER_FAILURES,
+            ),
+            upstream_breaker_cooldown=config(
+                "UPSTREAM_BREAKER_COOLDOWN",
+                cast=float,
+                default=DEFAULT_UPSTREAM_BREAKER_COOLDOWN,
             ),
             forward_headers=_names(config("FORWARD_HEADERS", default="")),
             cache_url=config("CACHE_URL", default=None) or None,

@@ -485,6 +485,16 @@ async def test_a_forced_status_answers_with_its_documented_body() -> None:
         assert (await api.call("GET", "/account")).status == 200
 
 
+async def test_faults_with_times_apply_to_that_many_requests_only() -> None:
+    faults = Faults(status=503, headers={"X-Fault": "yes"}, times=2)
+    async with serving(faults=faults) as api:
+        first, second, third = [await api.call("GET", "/account") for _ in range(3)]
+        assert [first.status, second.status, third.status] == [503, 503, 200]
+        assert "X-Fault" not in third.headers
+        assert third.body == ALICE.to_json()
+        assert faults.times == 0
+
+
 async def test_a_forced_body_and_headers_replace_the_answer() -> None:
     faults = Faults(body='{"nope": 1}', headers={"Retry-After": "7"})
     async with serving(faults=faults) as api:
@@ -567,10 +577,18 @@ async def test_control_routes_drive_faults_and_calls() -> None:
             "status": 502,
             "body": None,
             "headers": put["headers"],
+            "times": None,
         }
         reply = await api.call("GET", "/account")
         assert (reply.status, reply.headers["X-Fault"]) == (502, "yes")
-        for bad in ({"status": "502"}, {"delay": -1}, {"colour": 1}, [1]):
+        bad_faults = (
+            {"status": "502"},
+            {"delay": -1},
+            {"colour": 1},
+            {"times": -1},
+            [1],
+        )
+        for bad in bad_faults:
             reply = await api.call("PUT", "/__faults", caller=None, body=bad)
             assert reply.status == 400
         assert (await api.call("GET", "/account")).status == 502

@@ -4,6 +4,7 @@ from graphql import GraphQLError
 
 from gateway.arguments import InvalidArgumentError
 from gateway.schema.errors import UNEXPECTED, contract_errors
+from gateway.upstream.errors import UpstreamCircuitOpen
 
 
 def located(original: Exception | None, path: list[str | int] | None) -> GraphQLError:
@@ -32,3 +33,11 @@ def test_our_errors_keep_their_client_message() -> None:
     (error,) = contract_errors([located(bad, ["account", "favorites"])])
     assert error.message == "page must be between 1 and 500."
     assert error.extensions == {"code": "BAD_USER_INPUT", "argument": "page"}
+
+
+def test_an_open_circuit_is_unavailable_and_says_when_it_retries() -> None:
+    url = "http://10.0.0.1/api/account"
+    circuit = UpstreamCircuitOpen(4.2, method="GET", url=url)
+    (error,) = contract_errors([located(circuit, ["account"])])
+    assert error.extensions == {"code": "UPSTREAM_UNAVAILABLE", "retryAfter": 4.2}
+    assert "5 s" in error.message and "10.0.0.1" not in error.message

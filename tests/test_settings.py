@@ -30,6 +30,12 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "GATEWAY_STALE_TTL": "0",
         "GATEWAY_CACHE_TIMEOUT": "0.25",
         "GATEWAY_CACHE_BACKOFF": "1.5",
+        "GATEWAY_UPSTREAM_RETRIES": "0",
+        "GATEWAY_UPSTREAM_BREAKER_FAILURES": "0",
+        "GATEWAY_UPSTREAM_BREAKER_COOLDOWN": "0.5",
+        "GATEWAY_UPSTREAM_RETRY_BACKOFF": "0.2",
+        "GATEWAY_UPSTREAM_RETRY_AFTER_MAX": "3",
+        "GATEWAY_UPSTREAM_ATTEMPT_TIMEOUT": "1.5",
     }
     settings = Settings.from_environ(environ)
     assert settings.upstream_url == "http://api.example/api"
@@ -49,6 +55,11 @@ def test_every_setting_is_read_from_its_variable() -> None:
         0.25,
         1.5,
     )
+    assert (settings.upstream_retries, settings.upstream_breaker_failures) == (0, 0)
+    assert settings.upstream_breaker_cooldown == 0.5
+    assert settings.upstream_retry_backoff == 0.2
+    assert settings.upstream_retry_after_max == 3
+    assert settings.upstream_attempt_timeout == 1.5
 
 
 @pytest.mark.parametrize(
@@ -62,6 +73,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("GATEWAY_STALE_TTL", "-1"),
         ("GATEWAY_CACHE_TIMEOUT", "0"),
         ("GATEWAY_CACHE_BACKOFF", "-1"),
+        ("GATEWAY_UPSTREAM_RETRIES", "-1"),
+        ("GATEWAY_UPSTREAM_BREAKER_COOLDOWN", "0"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(variable: str, value: str) -> None:

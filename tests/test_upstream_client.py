@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.request_id import accept_request_id
 from gateway.settings import Settings
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
@@ -122,3 +123,16 @@ async def test_only_credentials_and_configured_headers_go_upstream(
     assert "spa/1.0" not in headers.get("user-agent", "")
     # The upstream's Set-Cookie was not kept for the next request.
     assert seen(second.data["account"]["name"])["headers"]["cookie"] == "theme=dark"
+
+
+async def test_the_current_request_id_goes_upstream(
+    echo_server: RunningServer,
+) -> None:
+    credentials = Credentials.from_headers(ALICE, ["Authorization"])
+    async with aiohttp.ClientSession() as session:
+        client = UpstreamClient(session, base_url=f"{echo_server.url}/api")
+        before = await client.get_account(credentials)
+        accept_request_id("req-42")
+        after = await client.get_account(credentials)
+    assert "x-request-id" not in seen(before.name)["headers"]
+    assert seen(after.name)["headers"]["x-request-id"] == "req-42"

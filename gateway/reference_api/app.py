@@ -46,6 +46,8 @@ class Gate:
 
         async def gated(request: Request) -> Response:
             self.calls.record(key)
+            if not self.faults.take():
+                return await self._serve(request, endpoint)
             response = await self._answer(request, endpoint)
             response.headers.update(self.faults.headers)
             return response
@@ -58,6 +60,10 @@ class Gate:
         forced = self.faults.forced_response()
         if forced is not None:
             return forced
+        return await self._serve(request, endpoint)
+
+    async def _serve(self, request: Request, endpoint: Endpoint) -> Response:
+        """The answer without faults: rate limited, or the endpoint's own."""
         retry_after = self._retry_after(request)
         if retry_after is not None:
             response = error_response(429)

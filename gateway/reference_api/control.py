@@ -25,23 +25,28 @@ class Faults:
     disconnects). `status` forces that status with its documented error body
     (e.g. `{"message": "Not found"}` for 404, the bare string for 429);
     `body` replaces the body with raw text, with `status` or 200. `headers` are
-    added to every documented response, e.g. `{"Retry-After": "7"}`.
+    added to every documented response, e.g. `{"Retry-After": "7"}`. `times`
+    limits them all to the next that many requests, after which the API answers
+    normally again (a burst of 503s, one slow answer); None means until cleared.
     """
 
     delay: float = 0.0
     status: int | None = None
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = None
 
     @classmethod
     def from_json(cls, data: object) -> "Faults":
         """Faults from a JSON object of these fields; raises ValueError if malformed."""
         if not isinstance(data, dict) or not set(data) <= {*cls.__dataclass_fields__}:
-            raise ValueError("expected an object with delay, status, body, headers")
+            raise ValueError(
+                "expected an object with delay, status, body, headers, times"
+            )
         faults = cls(**data)
         if not faults._well_typed():
             raise ValueError(
-                "expected delay >= 0, status 100-599, body and headers text"
+                "expected delay >= 0, status 100-599, body and headers text, times >= 0"
             )
         return faults
 
@@ -49,10 +54,20 @@ class Faults:
         """Take every field of `other`, keeping this (shared) object."""
         self.delay, self.status, self.body = other.delay, other.status, other.body
         self.headers = dict(other.headers)
+        self.times = other.times
 
     def clear(self) -> None:
         """Back to no faults at all."""
         self.assign(Faults())
+
+    def take(self) -> bool:
+        """Whether the faults apply to this request; counts it against `times`."""
+        if self.times is None:
+            return True
+        if self.times == 0:
+            return False
+        self.times -= 1
+        return True
 
     def forced_response(self) -> Response | None:
         """The response that `status`/`body` force, or None to answer normally."""
@@ -74,6 +89,7 @@ class Faults:
             and (self.body is None or isinstance(self.body, str))
             and isinstance(headers, dict)
             and all(isinstance(v, str) for v in (*headers, *headers.values()))
+            and (self.times is None or (type(self.times) is int and self.times >= 0))
         )
 
 

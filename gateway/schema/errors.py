@@ -11,6 +11,7 @@ hooks that `MaskErrors` relies on and would reach the client untranslated.
 """
 
 import logging
+import math
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ from gateway.schema.media import EntityFieldUnavailableError
 from gateway.service import MissingCredentialsError
 from gateway.upstream.errors import (
     UpstreamBadBody,
+    UpstreamCircuitOpen,
     UpstreamError,
     UpstreamNotFound,
     UpstreamRateLimited,
@@ -66,6 +68,12 @@ def client_extensions(exc: Exception) -> tuple[str, Extensions]:
             message, extensions = str(exc), {"code": "UNAUTHENTICATED"}
         case EntityFieldUnavailableError():
             message, extensions = str(exc), {"code": "NOT_FOUND"}
+        case UpstreamCircuitOpen(retry_in=retry_in):
+            message = (
+                "The account service is unavailable; the gateway will not call it"
+                f" again for {math.ceil(retry_in)} s."
+            )
+            extensions = {"code": "UPSTREAM_UNAVAILABLE", "retryAfter": retry_in}
         case UpstreamUnavailable():
             message, extensions = (
                 "The account service could not be reached.",

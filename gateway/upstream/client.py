@@ -1,18 +1,30 @@
 """`UpstreamClient`: one typed method per documented endpoint of the REST account API.
 
-This is the only place where aiohttp's errors are caught: each becomes one of
-`gateway.upstream.errors`, raised `from` the original.
+This is the only place where aiohttp's errors are caught (`_exchange`, one attempt
+of `_request`): each becomes one of `gateway.upstream.errors`, raised `from` the
+original. Every attempt asks the circuit breaker first, is counted in the metrics
+by endpoint template, and may be retried as `retry.RetryPolicy` allows.
 """
 
+import asyncio
 import json
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDictProxy
 
+from gateway.metrics import Metrics
+from gateway.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.request_id import current_request_id
+from gateway.upstream.breaker import CircuitBreaker
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
     UpstreamBadBody,
+    UpstreamCircuitOpen,
+    UpstreamError,
     UpstreamUnavailable,
     error_from_response,
 )
@@ -25,25 +37,53 @@ from gateway.upstream.models import (
     SortOrder,
     parse_toggle,
 )
+from gateway.upstream.retry import RetryPolicy
 
 _ACCEPT = {"Accept": "application/json"}
+_LEAST_TIMEOUT = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One logical upstream call: what each of its attempts sends."""
+
+    method: str
+    url: str
+    endpoint: str  # "GET account/{id}/favorite": the metrics label, never ids
+    headers: Mapping[str, str]
+    params: Mapping[str, str] | None
+    payload: Mapping[str, Any] | None
 
 
 class UpstreamClient:
     """Calls the REST API under `base_url` on a session it is given and never owns.
 
     `base_url` is the API root (`https://host/api`); every path is appended to it.
-    Each call forwards the caller's `Credentials` and nothing else, so nothing of
-    one caller can reach another's request. Every method raises `UpstreamError`.
+    Each call forwards the caller's `Credentials` (and the current request id)
+    and nothing else, so nothing of one caller can reach another's request. The
+    session's total timeout is the deadline of a whole call, retries and the waits
+    between them included. Every method raises `UpstreamError`.
     """
 
-    def __init__(self, session: aiohttp.ClientSession, *, base_url: str) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/") + "/"
+        self._retry = retry or RetryPolicy()
+        self._breaker = breaker or CircuitBreaker(failures=0, cooldown=0.0)
+        self._metrics = metrics or Metrics()
 
     async def get_account(self, credentials: Credentials) -> Account:
         """`GET /account`: the account the credentials belong to."""
-        return Account.from_json(await self._request("GET", "account", credentials))
+        body = await self._request("GET", "account", credentials, endpoint="account")
+        return Account.from_json(body)
 
     async def list_media(
         self,
@@ -59,7 +99,10 @@ class UpstreamClient:
         """`GET /account/{id}/{list}/{movies|tv}`: one page of one of the lists."""
         path = f"account/{account_id}/{list_name.value}/{kind.plural}"
         params = {"page": str(page), "language": language, "sort_by": sort.value}
-        body = await self._request("GET", path, credentials, params=params)
+        endpoint = "account/{id}/{list}/{kind}"
+        body = await self._request(
+            "GET", path, credentials, endpoint=endpoint, params=params
+        )
         return MediaPage.from_json(body, kind)
 
     async def set_favorite(
@@ -94,7 +137,11 @@ class UpstreamClient:
         """`POST /{movie|tv}/{id}/rating`: the rating upstream now holds."""
         path = f"{kind.value}/{media_id}/rating"
         body = await self._request(
-            "POST", path, credentials, payload={"rating": rating}
+            "POST",
+            path,
+            credentials,
+            endpoint="{kind}/{id}/rating",
+            payload={"rating": rating},
         )
         return Rated.from_json(body, requested=rating).value
 
@@ -102,8 +149,9 @@ class UpstreamClient:
         self, credentials: Credentials, kind: MediaKind, media_id: int
     ) -> None:
         """`DELETE /{movie|tv}/{id}/rating`."""
+        path = f"{kind.value}/{media_id}/rating"
         body = await self._request(
-            "DELETE", f"{kind.value}/{media_id}/rating", credentials
+            "DELETE", path, credentials, endpoint="{kind}/{id}/rating"
         )
         Rated.from_json(body, requested=None)
 
@@ -118,7 +166,11 @@ class UpstreamClient:
     ) -> bool:
         payload = {"media_type": kind.value, "media_id": media_id, field: flag}
         body = await self._request(
-            "POST", f"account/{account_id}/{field}", credentials, payload=payload
+            "POST",
+            f"account/{account_id}/{field}",
+            credentials,
+            endpoint=f"account/{{id}}/{field}",
+            payload=payload,
         )
         return parse_toggle(body, field, requested=flag)
 
@@ -128,32 +180,110 @@ class UpstreamClient:
         path: str,
         credentials: Credentials,
         *,
+        endpoint: str,
         params: Mapping[str, str] | None = None,
         payload: Mapping[str, Any] | None = None,
     ) -> object:
+        """Call `path` and decode its JSON; `endpoint` is its template, for metrics."""
         url = self._base_url + path
-        headers = {**_ACCEPT, **dict(credentials.headers)}
+        call = _Call(
+            method, url, f"{method} {endpoint}", _headers(credentials), params, payload
+        )
+        return _decode(await self._send(call), method=method, url=url)
+
+    async def _send(self, call: _Call) -> bytes:
+        """Attempt `call` until it succeeds or the retry policy gives up."""
+        attempts = self._retry.start(call.method, self._deadline())
+        while True:
+            try:
+                return await self._attempt(call, attempts.timeout())
+            except UpstreamError as error:
+                delay = attempts.delay_before_retry(error)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+
+    async def _attempt(self, call: _Call, limit: float | None) -> bytes:
+        """One exchange, if the breaker admits it; counted there and in the metrics."""
+        if not self._breaker.admit():
+            self._count(call, "circuit_open")
+            retry_in = self._breaker.retry_in
+            raise UpstreamCircuitOpen(retry_in, method=call.method, url=call.url)
+        started, outcome = time.perf_counter(), None
+        try:
+            status, headers, body = await self._exchange(call, limit)
+            outcome = str(status)
+            if not 200 <= status < 300:
+                raise error_from_response(
+                    status, headers, body, method=call.method, url=call.url
+                )
+            return body
+        except UpstreamUnavailable as exc:
+            outcome = "timeout" if isinstance(exc.__cause__, TimeoutError) else "error"
+            raise
+        finally:
+            self._settle(call, outcome, time.perf_counter() - started)
+
+    async def _exchange(
+        self, call: _Call, limit: float | None
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
         try:
             # Redirects are not followed: the credentials must not travel on to
             # wherever upstream points, and the documented API never redirects.
             async with self._session.request(
-                method,
-                url,
-                params=params,
-                json=payload,
-                headers=headers,
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.payload,
+                headers=call.headers,
                 allow_redirects=False,
+                timeout=self._timeout(limit),
             ) as response:
-                status, response_headers = response.status, response.headers
-                body = await response.read()
+                return response.status, response.headers, await response.read()
         # A total timeout raises plain TimeoutError, not a ClientError (STACK-NOTES.md).
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise UpstreamUnavailable(method=method, url=url) from exc
-        if not 200 <= status < 300:
-            raise error_from_response(
-                status, response_headers, body, method=method, url=url
-            )
-        return _decode(body, method=method, url=url)
+            raise UpstreamUnavailable(method=call.method, url=call.url) from exc
+
+    def _settle(self, call: _Call, outcome: str | None, seconds: float) -> None:
+        """Tell the breaker and the metrics how an admitted attempt ended."""
+        if outcome is None:  # cancelled: no answer, so no evidence either way
+            self._breaker.abandon()
+            return
+        failed = outcome in ("error", "timeout") or outcome.startswith("5")
+        self._breaker.record(failed=failed)
+        self._count(call, outcome)
+        self._metrics.upstream_latency.labels(endpoint=call.endpoint).observe(seconds)
+
+    def _count(self, call: _Call, outcome: str) -> None:
+        self._metrics.upstream_requests.labels(
+            endpoint=call.endpoint, status=outcome
+        ).inc()
+
+    def _deadline(self) -> float | None:
+        total = self._session.timeout.total
+        return None if total is None else time.monotonic() + total
+
+    def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
+        """The session's timeouts, with `total` cut to what this attempt may take."""
+        base = self._session.timeout
+        if total is not None:
+            # aiohttp reads a total of 0 as "no timeout": a deadline already
+            # reached must still time the attempt out, at once.
+            total = max(total, _LEAST_TIMEOUT)
+        return aiohttp.ClientTimeout(
+            total=total,
+            connect=base.connect,
+            sock_read=base.sock_read,
+            sock_connect=base.sock_connect,
+            ceil_threshold=base.ceil_threshold,
+        )
+
+
+def _headers(credentials: Credentials) -> dict[str, str]:
+    headers = {**_ACCEPT, **dict(credentials.headers)}
+    if (request_id := current_request_id()) is not None:
+        headers[REQUEST_ID_HEADER] = request_id
+    return headers
 
 
 def _decode(body: bytes, *, method: str, url: str) -> object:

@@ -3,6 +3,7 @@
 ```
 UpstreamError                        method, url (without query string)
 ├── UpstreamUnavailable              could not connect, or timed out; reason
+│   └── UpstreamCircuitOpen          not attempted: the breaker is open; retry_in
 ├── UpstreamBadBody                  a 2xx body not in the documented shape; reason
 └── UpstreamStatusError              non-2xx; status, body (decoded, truncated), message
     ├── UpstreamNotFound             404
@@ -61,6 +62,23 @@ class UpstreamUnavailable(UpstreamError):  # noqa: N818 -- named by STYLE E1
         cause = self.__cause__
         reason = self.reason or (type(cause).__name__ if cause else "no reason given")
         return f"{self._request()} could not be completed: {reason}"
+
+
+class UpstreamCircuitOpen(UpstreamUnavailable):
+    """Not attempted: upstream failed repeatedly, so the circuit breaker is open.
+
+    `retry_in` is how many seconds remain until the breaker lets a probe through.
+    """
+
+    def __init__(self, retry_in: float, *, method: str, url: str) -> None:
+        super().__init__("the circuit breaker is open", method=method, url=url)
+        self.retry_in = retry_in
+
+    def __str__(self) -> str:
+        return (
+            f"{self._request()} was not attempted: the circuit breaker is open"
+            f" (next probe in {self.retry_in:.1f} s)"
+        )
 
 
 class UpstreamBadBody(UpstreamError):  # noqa: N818 -- named by STYLE E1

@@ -1,0 +1,318 @@
+"""Retries, deadline and circuit breaker, end to end against the live reference API.
+
+Caches are off (TTL 0) so that every query reaches upstream and `Calls` counts
+exactly the attempts the gateway made.
+"""
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from gateway import reference_api
+from gateway.settings import Settings
+from tests.conftest import ALICE, Upstream, running_gateway
+from tests.graphql_client import GraphQLClient, Result
+from tests.servers import RunningServer, bound_socket, run_server
+
+ACCOUNT = "{ account { id } }"
+SET_FAVORITE = (
+    "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "
+    "{ favorite } }"
+)
+GET_ACCOUNT = "GET /account"
+
+
+def resilient(upstream_url: str, **overrides: Any) -> Settings:
+    """Uncached settings with quick backoff; `overrides` set what a test is about."""
+    options: dict[str, Any] = {
+        "upstream_timeout": 2.0,
+        "upstream_retry_backoff": 0.01,
+        "account_ttl": 0,
+        "list_ttl": 0,
+    }
+    return Settings(upstream_url=upstream_url, **{**options, **overrides})
+
+
+def breaking(upstream_url: str, *, failures: int, cooldown: float) -> Settings:
+    """Settings whose breaker opens after `failures` calls (retries off)."""
+    return resilient(
+        upstream_url,
+        upstream_retries=0,
+        upstream_breaker_failures=failures,
+        upstream_breaker_cooldown=cooldown,
+    )
+
+
+@contextlib.asynccontextmanager
+async def gateway_client(
+    settings: Settings, client_for: Callable[..., GraphQLClient]
+) -> AsyncIterator[tuple[GraphQLClient, RunningServer]]:
+    async with running_gateway(settings) as server:
+        yield client_for(server, ALICE), server
+
+
+async def metric(
+    http: aiohttp.ClientSession, server: RunningServer, name: str, **labels: str
+) -> float:
+    """The value of one sample at `/metrics` (0 if absent)."""
+    async with http.get(f"{server.url}/metrics") as response:
+        text = await response.text()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0
+
+
+async def breaker_is(
+    http: aiohttp.ClientSession, server: RunningServer, state: str
+) -> bool:
+    name = "gateway_upstream_breaker_state"
+    return await metric(http, server, name, **{name: state}) == 1.0
+
+
+def attempts(endpoint: str, status: str) -> dict[str, str]:
+    return {"endpoint": endpoint, "status": status}
+
+
+REQUESTS = "gateway_upstream_requests_total"
+
+
+async def test_a_get_is_retried_through_a_burst_of_503s(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    upstream.faults.status, upstream.faults.times = 503, 2
+    settings = resilient(upstream.url, upstream_retries=2)
+    async with gateway_client(settings, client_for) as (client, server):
+        result = await client.query(ACCOUNT)
+        assert result.errors == []
+        assert result.data == {"account": {"id": 12345}}
+        assert upstream.calls.count(GET_ACCOUNT) == 3
+        labels = attempts("GET account", "503")
+        assert await metric(http, server, REQUESTS, **labels) == 2
+        labels = attempts("GET account", "200")
+        assert await metric(http, server, REQUESTS, **labels) == 1
+
+
+async def test_a_mutation_is_never_retried(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+) -> None:
+    settings = resilient(upstream.url, upstream_retries=2, account_ttl=30)
+    async with gateway_client(settings, client_for) as (client, _):
+        assert (await client.query(ACCOUNT)).errors == []  # the account is cached
+        upstream.faults.status, upstream.faults.times = 503, 1
+        result = await client.query(SET_FAVORITE)
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert upstream.calls.count("POST /account/{account_id}/favorite") == 1
+
+
+async def test_retries_turned_off_make_exactly_one_call(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+) -> None:
+    upstream.faults.status = 503
+    async with gateway_client(
+        resilient(upstream.url, upstream_retries=0), client_for
+    ) as (client, _):
+        result = await client.query(ACCOUNT)
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert upstream.calls.count(GET_ACCOUNT) == 1
+
+
+async def test_a_slow_answer_is_retried_after_the_attempt_timeout(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    upstream.faults.delay, upstream.faults.times = 30.0, 1
+    settings = resilient(
+        upstream.url, upstream_timeout=5.0, upstream_attempt_timeout=0.3
+    )
+    async with gateway_client(settings, client_for) as (client, server):
+        result = await client.query(ACCOUNT)
+        assert result.errors == []
+        assert upstream.calls.count(GET_ACCOUNT) == 2
+        labels = attempts("GET account", "timeout")
+        assert await metric(http, server, REQUESTS, **labels) == 1
+
+
+async def test_an_upstream_slower_than_the_deadline_is_unavailable_in_time(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+) -> None:
+    upstream.faults.delay = 30.0
+    settings = resilient(
+        upstream.url,
+        upstream_timeout=1.0,
+        upstream_attempt_timeout=0.2,
+        upstream_retries=10,
+    )
+    async with gateway_client(settings, client_for) as (client, _):
+        started = time.monotonic()
+        result = await client.query(ACCOUNT)
+        elapsed = time.monotonic() - started
+    assert result.codes == ["UPSTREAM_UNAVAILABLE"]
+    assert elapsed < 1.0 + 1  # retries never stretch a call past its deadline
+    assert upstream.calls.count(GET_ACCOUNT) >= 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "times", "calls", "codes"),
+    [
+        ("0.05", 1, 2, []),
+        ("0.05", None, 2, ["RATE_LIMITED"]),
+        ("30", None, 1, ["RATE_LIMITED"]),
+    ],
+    ids=["short-then-data", "short-waited-out-once", "long-raised-at-once"],
+)
+async def test_a_get_waits_out_only_a_short_retry_after_and_only_once(
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+    retry_after: str,
+    times: int | None,
+    calls: int,
+    codes: list[str],
+) -> None:
+    upstream.faults.status, upstream.faults.times = 429, times
+    upstream.faults.headers = {"Retry-After": retry_after}
+    settings = resilient(upstream.url, upstream_retries=3)
+    async with gateway_client(settings, client_for) as (client, _):
+        result = await client.query(ACCOUNT)
+    assert result.codes == codes
+    assert upstream.calls.count(GET_ACCOUNT) == calls
+    if codes:
+        extensions = result.error_at("account")["extensions"]
+        assert extensions["retryAfter"] == float(retry_after)
+
+
+async def test_the_breaker_opens_and_then_fails_fast_without_calling(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    settings = breaking(upstream.url, failures=3, cooldown=60.0)
+    async with gateway_client(settings, client_for) as (client, server):
+        upstream.faults.status = 404  # an answer: upstream is alive
+        for _ in range(3):
+            assert (await client.query(ACCOUNT)).codes == ["NOT_FOUND"]
+        upstream.faults.status = 503
+        for _ in range(3):
+            assert (await client.query(ACCOUNT)).codes == ["UPSTREAM_ERROR"]
+        assert await breaker_is(http, server, "open")
+        started = time.monotonic()
+        result = await client.query(ACCOUNT)
+        assert time.monotonic() - started < settings.upstream_timeout
+        assert upstream.calls.count(GET_ACCOUNT) == 6
+        labels = attempts("GET account", "circuit_open")
+        assert await metric(http, server, REQUESTS, **labels) == 1
+    assert result.codes == ["UPSTREAM_UNAVAILABLE"]
+    error = result.error_at("account")
+    assert 0 < error["extensions"]["retryAfter"] <= 60
+    assert "will not call it again" in error["message"]
+
+
+async def test_after_the_cooldown_one_probe_closes_the_breaker(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    settings = breaking(upstream.url, failures=2, cooldown=0.2)
+    upstream.faults.status = 503
+    async with gateway_client(settings, client_for) as (client, server):
+        for _ in range(2):
+            await client.query(ACCOUNT)
+        assert await breaker_is(http, server, "open")
+        upstream.faults.clear()
+        upstream.calls.reset()
+        result = await until_answered(client)
+        assert upstream.calls.count(GET_ACCOUNT) == 1  # the probe alone
+        assert await breaker_is(http, server, "closed")
+    assert result.data == {"account": {"id": 12345}}
+
+
+async def until_answered(client: GraphQLClient, within: float = 10.0) -> Result:
+    """Query until the gateway answers with data; polls, bounded by `within`."""
+    async with asyncio.timeout(within):
+        while (result := await client.query(ACCOUNT)).errors:
+            assert result.codes == ["UPSTREAM_UNAVAILABLE"]
+            await asyncio.sleep(0.02)
+    return result
+
+
+@contextlib.asynccontextmanager
+async def serving_api(sock: socket.socket) -> AsyncIterator[None]:
+    """A fresh reference API on `sock`, as `gateway reference-api` would serve it."""
+    app = Starlette(routes=[Mount("/api", reference_api.create_app())])
+    async with run_server(app, sock):
+        yield
+
+
+def has_data(result: Result) -> bool:
+    return not result.errors
+
+
+def circuit_open(result: Result) -> bool:
+    return any("will not call it again" in error["message"] for error in result.errors)
+
+
+class Traffic:
+    """Callers querying the gateway until stopped; each answer wakes `until`."""
+
+    def __init__(self, client: GraphQLClient, bound: float) -> None:
+        self.results: list[Result | None] = []  # None: took longer than `bound`
+        self._client, self._bound = client, bound
+        self._changed = asyncio.Condition()
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                async with asyncio.timeout(self._bound):
+                    result: Result | None = await self._client.query(ACCOUNT)
+            except TimeoutError:
+                result = None
+            async with self._changed:
+                self.results.append(result)
+                self._changed.notify_all()
+
+    async def until(
+        self, wanted: Callable[[Result], bool], since: int, within: float = 10.0
+    ) -> None:
+        """Wait for a `wanted` answer among those after the first `since`."""
+
+        def seen() -> bool:
+            return any(r is not None and wanted(r) for r in self.results[since:])
+
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(seen)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def test_upstream_killed_and_restarted_mid_traffic(
+    client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    settings = resilient(
+        f"http://127.0.0.1:{port}/api",
+        upstream_breaker_failures=3,
+        upstream_breaker_cooldown=0.2,
+    )
+    async with gateway_client(settings, client_for) as (client, server):
+        traffic = Traffic(client, bound=settings.upstream_timeout + 1)
+        async with serving_api(sock):
+            callers = [asyncio.create_task(traffic.run()) for _ in range(4)]
+            await traffic.until(has_data, since=0)
+        await traffic.until(circuit_open, since=len(traffic.results))
+        async with serving_api(bound_socket(port)):
+            await traffic.until(has_data, since=len(traffic.results))
+            traffic.stop()
+            await asyncio.gather(*callers)
+            assert await breaker_is(http, server, "closed")
+            assert (await client.query(ACCOUNT)).errors == []
+    assert None not in traffic.results, "a query outlasted the upstream timeout"
+    codes = {code for result in traffic.results if result for code in result.codes}
+    assert codes <= {"UPSTREAM_UNAVAILABLE"}
