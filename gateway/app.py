@@ -20,6 +20,7 @@ from gateway.body_limit import BodySizeLimitMiddleware
 from gateway.cache import Cache, create_cache
 from gateway.graphql_view import GraphQLView, State
 from gateway.metrics import Metrics
+from gateway.response_cache import ResponseCache
 from gateway.schema import SchemaLimits, create_schema
 from gateway.service import CachePolicy
 from gateway.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
             stale_ttl=settings.stale_ttl,
         ),
         forwarded_headers=settings.upstream_headers,
+        responses=ResponseCache(settings.response_cache_bytes),
     )
     return Starlette(
         routes=[

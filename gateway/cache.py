@@ -35,7 +35,7 @@ lists at all; one restarted from a snapshot may.
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -171,6 +171,11 @@ class Cache:
         None when the cache cannot be trusted (unreachable, or bumps to replay)."""
         return await self._attempt(lambda: self._read_generation(key), None)
 
+    async def current_generations(self, keys: Sequence[str]) -> list[int | None] | None:
+        """The generations stored under `keys` now (None where missing: nothing is
+        seeded); None when the cache cannot be trusted."""
+        return await self._attempt(lambda: self._read_generations(keys), None)
+
     async def bump(self, key: str) -> None:
         """Move the generation under `key` on, so entries stored under it go unread.
 
@@ -235,6 +240,10 @@ class Cache:
             await self._seed_generation(key)
             value = await self._backend.get(key)
         return int(value)
+
+    async def _read_generations(self, keys: Sequence[str]) -> list[int | None]:
+        values = await self._backend.multi_get(list(keys))
+        return [None if value is None else int(value) for value in values]
 
     async def _seed_generation(self, key: str) -> None:
         try:

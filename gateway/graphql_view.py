@@ -5,7 +5,9 @@ It builds each request's `Context` around the caller's credentials, and answers
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
 Before strawberry sees a request, it refuses cross-site ("simple") requests and
 bodies that are not JSON; every refusal, strawberry's own included, is answered
-in the GraphQL error shape (`gateway.request_errors`) and counted.
+in the GraphQL error shape (`gateway.request_errors`) and counted. A POSTed query
+that the same credentials sent before is answered from `ResponseCache` while the
+lists in its response are current, without parsing, validating or executing it.
 """
 
 from typing import Any, TypedDict
@@ -24,6 +26,12 @@ from gateway import csrf
 from gateway.cache import Cache
 from gateway.metrics import Metrics
 from gateway.request_errors import request_error
+from gateway.response_cache import (
+    RequestKey,
+    ResponseCache,
+    request_key,
+    still_current,
+)
 from gateway.schema.context import Context
 from gateway.service import AccountService, CachePolicy
 from gateway.single_flight import SingleFlight
@@ -52,10 +60,12 @@ class GraphQLView(GraphQL[Context, None]):
         *,
         policy: CachePolicy,
         forwarded_headers: tuple[str, ...],
+        responses: ResponseCache,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._policy = policy
         self._forwarded_headers = forwarded_headers
+        self._responses = responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,7 +75,7 @@ class GraphQLView(GraphQL[Context, None]):
         refusal = _refusal(request)
         if refusal is None:
             try:
-                response = await self.run(request)
+                response = await self._reused(request) or await self._run(request)
             except HTTPException as exc:
                 refusal = request_error(
                     exc.status_code, exc.reason, headers=_ALLOW.get(exc.status_code)
@@ -74,6 +84,42 @@ class GraphQLView(GraphQL[Context, None]):
             _count(request, None, "BAD_USER_INPUT")
             response = refusal
         await response(scope, receive, send)
+
+    async def _reused(self, request: Request) -> Response | None:
+        """The kept response to this very request, if its lists are still current."""
+        key = await self._request_key(request)
+        if key is None or (entry := self._responses.get(key)) is None:
+            return None
+        cache: Cache = request.state.cache
+        current = await cache.current_generations([k for k, _ in entry.generations])
+        if current is None or not still_current(entry, current):
+            self._responses.discard(key)
+            return None
+        _count(request, key.operation_name, "ok")
+        request.state.metrics.responses_reused.inc()
+        media_type = _response_media_type(request.headers.get("accept", ""))
+        return Response(entry.body, media_type=media_type)
+
+    async def _run(self, request: Request) -> Response:
+        """Execute with strawberry, keeping the response if it may be reused."""
+        response = await self.run(request)
+        reuse = getattr(request.state, "reuse", None)
+        key = getattr(request.state, "request_key", None)
+        if reuse is not None and key is not None and response.status_code == 200:
+            generations, ttl = reuse
+            self._responses.put(key, bytes(response.body), generations, ttl)
+        return response
+
+    async def _request_key(self, request: Request) -> RequestKey | None:
+        """What identifies a POSTed query for reuse; None if it cannot be reused."""
+        if request.method != "POST" or not self._responses.enabled:
+            return None
+        credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
+        if not credentials.present:
+            return None
+        key = request_key(await request.body(), credentials.fingerprint)
+        request.state.request_key = key
+        return key
 
     async def execute_single(
         self,
@@ -88,6 +134,8 @@ class GraphQLView(GraphQL[Context, None]):
             request, request_adapter, sub_response, context, root_value, request_data
         )
         _count(request, request_data.operation_name, _outcome(result))
+        if not result.errors and not result.extensions:
+            request.state.reuse = context.accounts.reuse()
         return result
 
     def parse_json(self, data: str | bytes) -> Any:

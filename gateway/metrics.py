@@ -57,6 +57,11 @@ class Metrics:
             ["event"],
             registry=self.registry,
         )
+        self.responses_reused = Counter(
+            "gateway_responses_reused",
+            "Queries answered with a kept whole response, skipping execution.",
+            registry=self.registry,
+        )
         self.breaker_state = Enum(
             "gateway_upstream_breaker_state",
             "State of the circuit breaker in front of the REST API.",

@@ -16,6 +16,7 @@ be computed afresh). Entries are bounded in total bytes, least recently used fir
 out; being per process, they need no serialisation and cost no round trip.
 """
 
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -52,6 +53,11 @@ class ResponseCache:
         self._bytes = 0
         self._entries: OrderedDict[RequestKey, CachedResponse] = OrderedDict()
 
+    @property
+    def enabled(self) -> bool:
+        """Whether anything can be kept at all."""
+        return self._max_bytes > 0
+
     def get(self, key: RequestKey) -> CachedResponse | None:
         """The unexpired entry under `key`; the caller checks its generations."""
         entry = self._entries.get(key)
@@ -83,6 +89,28 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
+    """The key of a JSON request body, or None if it is not a plain single query.
+
+    Anything odd (not JSON, a batch, wrong types) is left to strawberry to refuse.
+    """
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    query, name = payload.get("query"), payload.get("operationName")
+    variables = payload.get("variables")
+    variables = {} if variables is None else variables
+    if not isinstance(query, str) or not isinstance(name, str | None):
+        return None
+    if not isinstance(variables, dict):
+        return None
+    canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))
+    return RequestKey(fingerprint, query, name, canonical.encode())
 
 
 def still_current(entry: CachedResponse, generations: Sequence[int | None]) -> bool:

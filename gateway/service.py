@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from gateway.arguments import ListQuery, check_media_id, check_rating
 from gateway.cache import Cache
+from gateway.response_cache import Generations
 from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
@@ -90,6 +91,8 @@ class AccountService:
         self._policy = policy
         self._credentials = credentials
         self._account: asyncio.Task[Account] | None = None
+        self._generations_read: list[tuple[str, int]] = []
+        self._reusable = True
 
     async def account(self) -> Account:
         """The caller's account, fetched at most once per request."""
@@ -104,11 +107,29 @@ class AccountService:
         generation = await self._cache.generation(generation_key)
         if generation is None:
             # Which cached pages are current is unknown: neither read nor store any.
+            self._reusable = False
             return ServedPage(await self._fetch_list(account, list_name, query))
         key = _list_key(account.id, list_name, query, generation)
-        return await self._flights.run(
+        served = await self._flights.run(
             key, lambda: self._load_list(account, list_name, query, key)
         )
+        self._generations_read.append((generation_key, generation))
+        self._reusable = self._reusable and served.stale_age is None
+        return served
+
+    def reuse(self) -> tuple[Generations, float] | None:
+        """For how long, and while which list generations hold, a response built
+        from this request's reads may be served again to the same credentials.
+
+        None after a write, a stale page or an unknown generation, or when caching
+        is off for what was read: such a response must be built afresh.
+        """
+        ttl = self._policy.account_ttl
+        if self._generations_read:
+            ttl = min(ttl, self._policy.list_ttl)
+        if not self._reusable or ttl <= 0:
+            return None
+        return tuple(self._generations_read), ttl
 
     async def set_favorite(
         self, kind: MediaKind, media_id: int, favorite: bool
@@ -194,6 +215,7 @@ class AccountService:
         """Move the list's generation on when the mutation ends, however it ends:
         upstream may have applied a write whose answer timed out or was garbled."""
         account = await self.account()
+        self._reusable = False
         try:
             yield account
         finally:

@@ -26,6 +26,7 @@ DEFAULT_LIST_TTL = 60.0
 DEFAULT_ACCOUNT_TTL = 30.0
 DEFAULT_STALE_TTL = 300.0
 DEFAULT_CACHE_MAX_ENTRIES = 10_000
+DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 DEFAULT_CACHE_TIMEOUT = 0.5
 DEFAULT_CACHE_BACKOFF = 5.0
 DEFAULT_MAX_BODY_BYTES = 100_000
@@ -53,6 +54,7 @@ _LOWER_BOUNDS: dict[str, float] = {
     "account_ttl": 0,
     "stale_ttl": 0,
     "cache_max_entries": 1,
+    "response_cache_bytes": 0,
     "cache_timeout": 0.001,
     "cache_backoff": 0,
     "max_body_bytes": 1,
@@ -100,6 +102,7 @@ class Settings:
     account_ttl: float = DEFAULT_ACCOUNT_TTL
     stale_ttl: float = DEFAULT_STALE_TTL
     cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+    response_cache_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
     cache_timeout: float = DEFAULT_CACHE_TIMEOUT
     cache_backoff: float = DEFAULT_CACHE_BACKOFF
     cors_origins: tuple[str, ...] = ()
@@ -189,6 +192,9 @@ class Settings:
             stale_ttl=config("STALE_TTL", cast=float, default=DEFAULT_STALE_TTL),
             cache_max_entries=config(
                 "CACHE_MAX_ENTRIES", cast=int, default=DEFAULT_CACHE_MAX_ENTRIES
+            ),
+            response_cache_bytes=config(
+                "RESPONSE_CACHE_BYTES", cast=int, default=DEFAULT_RESPONSE_CACHE_BYTES
             ),
             cache_timeout=config(
                 "CACHE_TIMEOUT", cast=float, default=DEFAULT_CACHE_TIMEOUT

@@ -36,6 +36,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "GATEWAY_UPSTREAM_RETRY_BACKOFF": "0.2",
         "GATEWAY_UPSTREAM_RETRY_AFTER_MAX": "3",
         "GATEWAY_UPSTREAM_ATTEMPT_TIMEOUT": "1.5",
+        "GATEWAY_RESPONSE_CACHE_BYTES": "0",
     }
     settings = Settings.from_environ(environ)
     assert settings.upstream_url == "http://api.example/api"
@@ -60,6 +61,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.upstream_retry_backoff == 0.2
     assert settings.upstream_retry_after_max == 3
     assert settings.upstream_attempt_timeout == 1.5
+    assert settings.response_cache_bytes == 0
 
 
 @pytest.mark.parametrize(
@@ -69,6 +71,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("GATEWAY_UPSTREAM_TIMEOUT", "0"),
         ("GATEWAY_WORKERS", "0"),
         ("GATEWAY_CACHE_MAX_ENTRIES", "-1"),
+        ("GATEWAY_RESPONSE_CACHE_BYTES", "-1"),
         ("GATEWAY_INTROSPECTION", "maybe"),
         ("GATEWAY_STALE_TTL", "-1"),
         ("GATEWAY_CACHE_TIMEOUT", "0"),

@@ -1,0 +1,141 @@
+"""Whole responses kept for repeated queries: reused only while provably current."""
+
+import asyncio
+import re
+from collections.abc import Callable
+
+import aiohttp
+
+from gateway.response_cache import RequestKey, ResponseCache, request_key
+from gateway.settings import Settings
+from tests.conftest import ALICE, Upstream, running_gateway
+from tests.graphql_client import GraphQLClient
+from tests.servers import RunningServer
+
+LISTS = """query Lists($kind: MediaType!) { account { id
+  favorites(mediaType: $kind) { results { id } }
+  watchlist(mediaType: TV) { results { id } } } }"""
+ADD_FAVORITE = """mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true)
+  { favorite } }"""
+
+
+async def reused(http: aiohttp.ClientSession, gateway: RunningServer) -> float:
+    async with http.get(f"{gateway.url}/metrics") as response:
+        text = await response.text()
+    found = re.search(r"^gateway_responses_reused_total (\S+)$", text, re.M)
+    assert found is not None
+    return float(found.group(1))
+
+
+def favorite_ids(data: dict) -> set[int]:
+    return {item["id"] for item in data["account"]["favorites"]["results"]}
+
+
+async def test_a_repeated_query_is_answered_without_executing_it(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    alice: GraphQLClient,
+    upstream: Upstream,
+) -> None:
+    first = await alice.query(LISTS, {"kind": "MOVIE"})
+    calls = upstream.calls.total()
+    for _ in range(3):
+        again = await alice.query(LISTS, {"kind": "MOVIE"})
+        assert (again.data, again.errors) == (first.data, [])
+    assert await reused(http, gateway) == 3
+    assert upstream.calls.total() == calls
+    other = await alice.query(LISTS, {"kind": "TV"})  # other variables: executed
+    assert favorite_ids(other.data) == {1396}
+    assert await reused(http, gateway) == 3
+
+
+async def test_a_kept_response_is_never_served_to_other_credentials(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    alice: GraphQLClient,
+    bob: GraphQLClient,
+) -> None:
+    await alice.query(LISTS, {"kind": "MOVIE"})
+    await alice.query(LISTS, {"kind": "MOVIE"})
+    result = await bob.query(LISTS, {"kind": "MOVIE"})
+    assert result.data["account"]["id"] == 67890
+    assert favorite_ids(result.data) == set()  # bob has none; alice has three
+    assert await reused(http, gateway) == 1
+
+
+async def test_the_callers_own_write_makes_the_kept_response_unusable(
+    http: aiohttp.ClientSession, gateway: RunningServer, alice: GraphQLClient
+) -> None:
+    before = await alice.query(LISTS, {"kind": "MOVIE"})
+    assert 603 not in favorite_ids(before.data)
+    assert (await alice.query(ADD_FAVORITE)).errors == []
+    after = await alice.query(LISTS, {"kind": "MOVIE"})
+    assert favorite_ids(after.data) == favorite_ids(before.data) | {603}
+    assert await reused(http, gateway) == 0
+
+
+async def test_a_response_with_stale_lists_is_not_kept(
+    http: aiohttp.ClientSession,
+    upstream: Upstream,
+    client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
+) -> None:
+    list_ttl = 0.05
+    settings = Settings(
+        upstream_url=upstream.url, list_ttl=list_ttl, upstream_retries=0
+    )
+    async with running_gateway(settings) as gateway:
+        alice = client_for(gateway, ALICE)
+        await alice.query(LISTS, {"kind": "MOVIE"})
+        await asyncio.sleep(2 * list_ttl)  # the lists' freshness lapsing is the point
+        upstream.faults.status = 503
+        for _ in range(3):  # each within the list TTL a kept response would have
+            stale = await alice.query(LISTS, {"kind": "MOVIE"})
+            assert "stale" in stale.extensions, (stale.data, stale.errors)
+        assert await reused(http, gateway) == 0
+
+
+async def test_response_cache_bytes_zero_turns_reuse_off(
+    http: aiohttp.ClientSession,
+    upstream: Upstream,
+    client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
+) -> None:
+    settings = Settings(upstream_url=upstream.url, response_cache_bytes=0)
+    async with running_gateway(settings) as gateway:
+        alice = client_for(gateway, ALICE)
+        for _ in range(3):
+            assert (await alice.query(LISTS, {"kind": "MOVIE"})).errors == []
+        assert await reused(http, gateway) == 0
+
+
+def key(n: int) -> RequestKey:
+    return RequestKey("fingerprint", f"query{n}", None, b"{}")
+
+
+def test_kept_responses_are_bounded_in_bytes_least_recently_used_first() -> None:
+    responses = ResponseCache(max_bytes=250)
+    for n in range(3):
+        responses.put(key(n), b"x" * 100, (), ttl=60)
+    assert len(responses) == 2 and responses.get(key(0)) is None
+    assert responses.get(key(1)) is not None  # now the most recently used
+    responses.put(key(3), b"y" * 100, (), ttl=60)
+    assert responses.get(key(2)) is None and responses.get(key(1)) is not None
+    responses.put(key(4), b"z" * 251, (), ttl=60)  # larger than the whole bound
+    assert responses.get(key(4)) is None
+
+
+def test_an_expired_response_is_gone() -> None:
+    responses = ResponseCache(max_bytes=1000)
+    responses.put(key(1), b"{}", (), ttl=0)
+    responses.put(key(2), b"{}", (), ttl=-1)
+    assert len(responses) == 0
+
+
+def test_only_plain_single_queries_have_a_key() -> None:
+    assert request_key(b'{"query": "{ a }"}', "f") == RequestKey(
+        "f", "{ a }", None, b"{}"
+    )
+    same = request_key(b'{"query": "q", "variables": {"b": 1, "a": 2}}', "f")
+    swapped = request_key(b'{"variables": {"a": 2, "b": 1}, "query": "q"}', "f")
+    assert same == swapped
+    for body in (b"[]", b"{", b'{"query": 1}', b'{"query": "q", "variables": []}'):
+        assert request_key(body, "f") is None
