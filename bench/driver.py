@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ class Config:
     server_cpu: int = 0
     load_cpu: int = 1
     quiet_max_busy: float = 15
-    quiet_wait_s: float = 30
+    quiet_wait_s: float = 10
     peers_src: Path = Path("/work/shared/peers")
     work: Path = BENCH / ".work"
     results: Path = BENCH / "results"
@@ -80,9 +81,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_T0 = time.monotonic()
+
+
 def log(message: str) -> None:
-    """Progress goes to stderr, so stdout holds only the final table."""
-    print(message, file=sys.stderr, flush=True)
+    """Progress goes to stderr (stdout holds only the table), with elapsed time."""
+    print(f"[{time.monotonic() - _T0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def prepare_peers(cfg: Config) -> Layout:
@@ -278,7 +282,9 @@ def header(cfg: Config, info: dict[str, Any]) -> list[str]:
         f"warm-up, REPEAT={cfg.repeat} (median by req/s; range in brackets).",
         "CPU ms / req and peak RSS are the server's process tree (for the "
         "upstream rows: the stub's). Ratio = gateway req/s ÷ this system's req/s, "
-        "same scenario.",
+        "same scenario. busy % = whole machine, just before the run (other "
+        f"sessions share it; the harness waits up to {cfg.quiet_wait_s:g} s for "
+        f"≤ {cfg.quiet_max_busy:g} %).",
     ]
 
 

@@ -29,9 +29,10 @@ class Row:
 
 HEADER = (
     "| scenario | system | req/s | p50 ms | p99 ms | upstream calls / req "
-    "| CPU ms / req | peak RSS MiB | failed | gateway ÷ this (req/s) |"
+    "| CPU ms / req | peak RSS MiB | failed | busy % before "
+    "| gateway ÷ this (req/s) |"
 )
-ALIGN = "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+ALIGN = "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def _num(value: float | None, digits: int) -> str:
@@ -61,7 +62,7 @@ def table(rows: list[Row], latency_ms: int) -> str:
     gateways = {r.scenario: r for r in mine if r.system == "gateway"}
     for row in mine:
         if row.note and row.rps is None:
-            lines.append(f"| {row.scenario} | {row.system} | {row.note} ||||||||")
+            lines.append(f"| {row.scenario} | {row.system} | {row.note} |||||||||")
             continue
         cells = [
             row.scenario,
@@ -73,6 +74,7 @@ def table(rows: list[Row], latency_ms: int) -> str:
             _num(row.cpu_ms_per_request, 2),
             _num(row.peak_rss_mib, 0),
             str(row.failed),
+            _num(row.busy_before, 0),
             _ratio(row, gateways.get(row.scenario)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
