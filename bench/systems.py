@@ -1,0 +1,111 @@
+"""The three systems under test and the scenarios, as data.
+
+A system knows how to start itself (argv, cwd, env) and which wrk scripts speak
+its schema: the gateway and the Apollo peer serve our contract and use loadgen's
+scripts; Mesh serves its generated schema and uses its own `lua/mesh-*.lua`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things are: the scratch copy of the peers, and this repository."""
+
+    peers: Path  # copy of /work/shared/peers, with node_modules
+
+    @property
+    def loadgen(self) -> Path:
+        return self.peers / "loadgen"
+
+    @property
+    def mesh_lua(self) -> Path:
+        return self.peers / "mesh-openapi" / "lua"
+
+
+@dataclass(frozen=True)
+class System:
+    """A GraphQL server under test."""
+
+    name: str
+    path: str  # GraphQL endpoint path
+    mesh_schema: bool  # speaks Mesh's generated schema, not our contract
+    cache_off: tuple[tuple[str, str], ...] | None  # env turning list caching off
+    no_cache_off: str = ""  # why there is no switch, shown in the table
+
+    def command(self, layout: Layout) -> tuple[list[str], Path]:
+        """The argv and working directory that start this server."""
+        if self.name == "gateway":
+            return [sys.executable, "-m", "gateway", "serve"], REPO
+        if self.name == "apollo":
+            return ["node", "server.mjs"], layout.peers / "apollo-rest"
+        return ["./serve.sh"], layout.peers / "mesh-openapi"
+
+    def env(self, upstream: str, port: int, cold: bool) -> dict[str, str]:
+        """run.sh's variables, plus the gateway's own names, plus the cache switch."""
+        env = {
+            "UPSTREAM_URL": upstream,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "NODE_ENV": "production",
+            "GATEWAY_UPSTREAM_URL": f"{upstream}/api",  # the stub serves under /api
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_LOG_LEVEL": "warning",
+        }
+        if cold and self.cache_off:
+            env.update(self.cache_off)
+        return env
+
+    def script(self, layout: Layout, name: str) -> Path:
+        """The wrk script of scenario script `name` (account, lists, mixed)."""
+        if self.mesh_schema:
+            return layout.mesh_lua / f"mesh-{name}.lua"
+        return layout.loadgen / f"{name}.lua"
+
+
+SYSTEMS = (
+    System("gateway", "/graphql", False, (("GATEWAY_LIST_TTL", "0"),)),
+    System("apollo", "/", False, (("LIST_CACHE_TTL_S", "0"),)),
+    System(
+        "mesh",
+        "/graphql",
+        True,
+        None,
+        "n/a: no cache-off switch (response cache fixed in gateway.config.ts)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One load shape; `cold` starts the server with list caching off."""
+
+    name: str
+    script: str  # account | lists | mixed | many-users
+    cold: bool = False
+    single_connection: bool = False
+    summary: str = ""
+
+
+SCENARIOS = (
+    Scenario("account", "account", summary="{ account { id name username } }"),
+    Scenario("lists", "lists", summary="account + 3 lists, 45 items"),
+    Scenario("mixed", "mixed", summary="90% lists, 10% setFavorite"),
+    Scenario("cold", "lists", cold=True, summary="lists, list caching off"),
+    Scenario("many-users", "many-users", summary="lists, 1,000 tokens round-robin"),
+    Scenario(
+        "latency",
+        "lists",
+        cold=True,
+        single_connection=True,
+        summary="lists, caching off, 1 connection",
+    ),
+)
