@@ -46,7 +46,8 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            LOGGER.info(_line(scope, request_id, status, started))
+            if LOGGER.isEnabledFor(logging.INFO):
+                LOGGER.info(_line(scope, request_id, status, started))
 
 
 def _line(scope: Scope, request_id: str, status: int, started: float) -> str:

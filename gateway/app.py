@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from gateway import csrf
 from gateway.access_log import AccessLogMiddleware
 from gateway.body_limit import BodySizeLimitMiddleware
 from gateway.cache import Cache, create_cache
 from gateway.graphql_view import GraphQLView, State
 from gateway.metrics import Metrics
+from gateway.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.response_cache import ResponseCache
 from gateway.schema import SchemaLimits, create_schema
 from gateway.service import CachePolicy
@@ -78,17 +80,31 @@ def schema_limits(settings: Settings) -> SchemaLimits:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
+    cors = [_cors(settings.cors_origins)] if settings.cors_origins else []
     return [
         Middleware(AccessLogMiddleware),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
-            allow_credentials=True,
-        ),
+        *cors,
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]
+
+
+def _cors(origins: Sequence[str]) -> Middleware:
+    """CORS for `origins`; with none configured there is no middleware to pay for,
+    and a browser on another origin gets no `Access-Control-Allow-Origin`."""
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            REQUEST_ID_HEADER,
+            *csrf.PREFLIGHT_HEADERS,
+        ],
+        expose_headers=[REQUEST_ID_HEADER],
+        allow_credentials=True,
+    )
 
 
 def _lifespan(

@@ -285,8 +285,10 @@ def create_cache(
     """
     parts = urlsplit(url or f"{MEMORY_SCHEME}://")
     if parts.scheme == MEMORY_SCHEME:
+        # No operation timeout: nothing in memory waits, and aiocache's timeout
+        # wrapper costs a task per call.
         backend = _BoundedMemoryCache(
-            max_entries, serializer=_JsonSerializer(), namespace=namespace
+            max_entries, serializer=_JsonSerializer(), namespace=namespace, timeout=None
         )
     elif parts.scheme in REDIS_SCHEMES:
         backend = _redis_backend(parts, timeout=timeout, namespace=namespace)

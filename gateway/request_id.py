@@ -5,8 +5,9 @@ client without threading it through every signature. A load shared by
 single-flight runs under the id of the request that started it.
 """
 
+import itertools
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 
 HEADER = "X-Request-ID"
@@ -15,12 +16,16 @@ HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 _current: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Fresh ids are a random per-process prefix and a counter: unique across replicas
+# and restarts, and far cheaper per request than a uuid4.
+_PREFIX = secrets.token_hex(8)
+_serial = itertools.count(1)
 
 
 def accept_request_id(incoming: str | None) -> str:
     """The caller's id when it is acceptable, else a fresh one; it becomes current."""
     if incoming is None or not _ACCEPTABLE.fullmatch(incoming):
-        incoming = uuid.uuid4().hex
+        incoming = f"{_PREFIX}-{next(_serial):x}"
     _current.set(incoming)
     return incoming
 

@@ -183,6 +183,20 @@ async def test_cors_allows_configured_origins_only(
             assert "Access-Control-Allow-Origin" not in response.headers
 
 
+async def test_no_configured_origin_means_no_cross_origin_caller(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    async with http.options(
+        f"{gateway.url}/graphql",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    ) as response:
+        assert response.status == 405
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
 async def test_oversized_body_is_413(
     http: aiohttp.ClientSession, upstream: Upstream
 ) -> None:
