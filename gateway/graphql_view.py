@@ -66,6 +66,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._policy = policy
         self._forwarded_headers = forwarded_headers
         self._responses = responses
+        self._flights = SingleFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +76,7 @@ class GraphQLView(GraphQL[Context, None]):
         refusal = _refusal(request)
         if refusal is None:
             try:
-                response = await self._reused(request) or await self._run(request)
+                response = await self._answer(request)
             except HTTPException as exc:
                 refusal = request_error(
                     exc.status_code, exc.reason, headers=_ALLOW.get(exc.status_code)
@@ -85,26 +86,43 @@ class GraphQLView(GraphQL[Context, None]):
             response = refusal
         await response(scope, receive, send)
 
-    async def _reused(self, request: Request) -> Response | None:
-        """The kept response to this very request, if its lists are still current."""
+    async def _answer(self, request: Request) -> Response:
+        """The kept response while its lists are current; else an execution, shared
+        by the identical requests that find the kept response outdated together."""
         key = await self._request_key(request)
-        if key is None or (entry := self._responses.get(key)) is None:
-            return None
+        entry = None if key is None else self._responses.get(key)
+        if key is None or entry is None:
+            return await self._run(request, key)
         cache: Cache = request.state.cache
         current = await cache.current_generations([k for k, _ in entry.generations])
-        if current is None or not still_current(entry, current):
-            self._responses.discard(key)
-            return None
-        _count(request, key.operation_name, "ok")
-        request.state.metrics.responses_reused.inc()
+        if current is None:
+            return await self._run(request, key)
         media_type = _response_media_type(request.headers.get("accept", ""))
-        return Response(entry.body, media_type=media_type)
+        if still_current(entry, current):
+            _count(request, key.operation_name, "ok")
+            request.state.metrics.responses_reused.inc()
+            return Response(entry.body, media_type=media_type)
+        # A write made it outdated: without sharing, every request in flight would
+        # execute it again. The flight's key holds the generations each sharer
+        # read, so none is handed a response older than what it saw.
+        flight = (key, media_type, tuple(current))
+        response, outcome = await self._flights.run(
+            flight, lambda: self._run_for_outcome(request, key)
+        )
+        if getattr(request.state, "outcome", None) is None:  # shared, not run
+            _count(request, key.operation_name, outcome)
+        return response
 
-    async def _run(self, request: Request) -> Response:
+    async def _run_for_outcome(
+        self, request: Request, key: RequestKey
+    ) -> tuple[Response, str]:
+        response = await self._run(request, key)
+        return response, request.state.outcome
+
+    async def _run(self, request: Request, key: RequestKey | None) -> Response:
         """Execute with strawberry, keeping the response if it may be reused."""
         response = await self.run(request)
         reuse = getattr(request.state, "reuse", None)
-        key = getattr(request.state, "request_key", None)
         if reuse is not None and key is not None and response.status_code == 200:
             generations, ttl = reuse
             self._responses.put(key, bytes(response.body), generations, ttl)
@@ -117,9 +135,7 @@ class GraphQLView(GraphQL[Context, None]):
         credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
         if not credentials.present:
             return None
-        key = request_key(await request.body(), credentials.fingerprint)
-        request.state.request_key = key
-        return key
+        return request_key(await request.body(), credentials.fingerprint)
 
     async def execute_single(
         self,

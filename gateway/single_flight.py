@@ -1,7 +1,7 @@
 """`SingleFlight`: identical loads in flight at the same moment share one run."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,9 +17,9 @@ class SingleFlight:
     """
 
     def __init__(self) -> None:
-        self._running: dict[str, asyncio.Future[Any]] = {}
+        self._running: dict[Hashable, asyncio.Future[Any]] = {}
 
-    async def run(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """The result of `load()`, or of the identical load already running."""
         running = self._running.get(key)
         if running is None:
@@ -29,7 +29,7 @@ class SingleFlight:
         result: T = await asyncio.shield(running)
         return result
 
-    def _forget(self, key: str, done: asyncio.Future[Any]) -> None:
+    def _forget(self, key: Hashable, done: asyncio.Future[Any]) -> None:
         if self._running.get(key) is done:
             del self._running[key]
         if not done.cancelled():

@@ -139,3 +139,35 @@ def test_only_plain_single_queries_have_a_key() -> None:
     assert same == swapped
     for body in (b"[]", b"{", b'{"query": 1}', b'{"query": "q", "variables": []}'):
         assert request_key(body, "f") is None
+
+
+def cache_events(text: str) -> dict[str, float]:
+    found = re.findall(
+        r'^gateway_cache_events_total\{event="(\w+)"\} (\S+)$', text, re.M
+    )
+    return {event: float(value) for event, value in found}
+
+
+async def metrics_text(http: aiohttp.ClientSession, gateway: RunningServer) -> str:
+    async with http.get(f"{gateway.url}/metrics") as response:
+        return await response.text()
+
+
+async def test_identical_requests_after_a_write_share_one_execution(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    alice: GraphQLClient,
+    upstream: Upstream,
+) -> None:
+    await alice.query(LISTS, {"kind": "MOVIE"})
+    assert (await alice.query(ADD_FAVORITE)).errors == []
+    before = cache_events(await metrics_text(http, gateway))
+    results = await asyncio.gather(
+        *(alice.query(LISTS, {"kind": "MOVIE"}) for _ in range(20))
+    )
+    assert all(603 in favorite_ids(result.data) for result in results)
+    after = cache_events(await metrics_text(http, gateway))
+    # One execution: the account and the unchanged watchlist hit, the favorites
+    # (moved on by the write) miss once. Twenty executions would be 40 and 20.
+    assert after["hit"] - before["hit"] == 2
+    assert after["miss"] - before["miss"] == 1
