@@ -32,7 +32,6 @@ most as long as its own TTL, and a Redis restarted without persistence holds no 
 lists at all; one restarted from a snapshot may.
 """
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
+import orjson
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
@@ -70,12 +70,12 @@ class _JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is unty
     """JSON both ways; counters written by `increment` come back as plain ints."""
 
     def dumps(self, value: Any) -> str:
-        return json.dumps(value, separators=(",", ":"))
+        return orjson.dumps(value).decode()
 
     def loads(self, value: str | bytes | int | None) -> Any:
         if value is None or isinstance(value, int):
             return value
-        return json.loads(value)
+        return orjson.loads(value)
 
 
 class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache is untyped

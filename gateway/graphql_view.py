@@ -12,6 +12,7 @@ lists in its response are current, without parsing, validating or executing it.
 
 from typing import Any, TypedDict
 
+import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
@@ -153,6 +154,12 @@ class GraphQLView(GraphQL[Context, None]):
         if not result.errors and not result.extensions:
             request.state.reuse = context.accounts.reuse()
         return result
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """The decoded body; anything but an object or a batch is a clear 400.

@@ -16,11 +16,12 @@ be computed afresh). Entries are bounded in total bytes, least recently used fir
 out; being per process, they need no serialisation and cost no round trip.
 """
 
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import orjson
 
 #: What a response was built from: (generation key, generation) of each list read.
 Generations = tuple[tuple[str, int], ...]
@@ -97,7 +98,7 @@ def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
     Anything odd (not JSON, a batch, wrong types) is left to strawberry to refuse.
     """
     try:
-        payload = json.loads(body)
+        payload = orjson.loads(body)
     except ValueError:
         return None
     if not isinstance(payload, dict):
@@ -109,8 +110,11 @@ def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
         return None
     if not isinstance(variables, dict):
         return None
-    canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))
-    return RequestKey(fingerprint, query, name, canonical.encode())
+    try:
+        canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. an integer beyond 64 bits: strawberry will refuse it
+        return None
+    return RequestKey(fingerprint, query, name, canonical)
 
 
 def still_current(entry: CachedResponse, generations: Sequence[int | None]) -> bool:

@@ -7,13 +7,13 @@ by endpoint template, and may be retried as `retry.RetryPolicy` allows.
 """
 
 import asyncio
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 from multidict import CIMultiDictProxy
 
 from gateway.metrics import Metrics
@@ -288,6 +288,6 @@ def _headers(credentials: Credentials) -> dict[str, str]:
 
 def _decode(body: bytes, *, method: str, url: str) -> object:
     try:
-        return json.loads(body)
+        return orjson.loads(body)
     except ValueError as exc:
         raise UpstreamBadBody("the body is not JSON", method=method, url=url) from exc
