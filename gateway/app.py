@@ -55,6 +55,7 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
         ),
         forwarded_headers=settings.upstream_headers,
         responses=ResponseCache(settings.response_cache_bytes),
+        flights=SingleFlight(enabled=settings.single_flight),
     )
     return Starlette(
         routes=[
@@ -125,7 +126,7 @@ def _lifespan(
                 yield {
                     "client": _client(settings, session, upstream_url, metrics),
                     "cache": cache,
-                    "flights": SingleFlight(),
+                    "flights": SingleFlight(enabled=settings.single_flight),
                     "metrics": metrics,
                 }
             finally:

@@ -34,7 +34,7 @@ from gateway.response_cache import (
     still_current,
 )
 from gateway.schema.context import Context
-from gateway.service import AccountService, CachePolicy
+from gateway.service import AccountService, CachePolicy, account_generations
 from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
@@ -62,12 +62,13 @@ class GraphQLView(GraphQL[Context, None]):
         policy: CachePolicy,
         forwarded_headers: tuple[str, ...],
         responses: ResponseCache,
+        flights: SingleFlight,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._policy = policy
         self._forwarded_headers = forwarded_headers
         self._responses = responses
-        self._flights = SingleFlight()
+        self._flights = flights
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,30 +90,45 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _answer(self, request: Request) -> Response:
         """The kept response while its lists are current; else an execution, shared
-        by the identical requests that find the kept response outdated together."""
-        key = await self._request_key(request)
-        entry = None if key is None else self._responses.get(key)
-        if key is None or entry is None:
-            return await self._run(request, key)
-        cache: Cache = request.state.cache
-        current = await cache.current_generations([k for k, _ in entry.generations])
-        if current is None:
-            return await self._run(request, key)
+        by identical requests in flight while no write touches the account."""
+        credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
+        key = await self._request_key(request, credentials)
+        if key is None:
+            return await self._run(request, None)
         media_type = _response_media_type(request.headers.get("accept", ""))
-        if still_current(entry, current):
-            _count(request, key.operation_name, "ok")
-            request.state.metrics.responses_reused.inc()
-            return Response(entry.body, media_type=media_type)
-        # A write made it outdated: without sharing, every request in flight would
-        # execute it again. The flight's key holds the generations each sharer
-        # read, so none is handed a response older than what it saw.
-        flight = (key, media_type, tuple(current))
+        if (reused := await self._reused(request, key, media_type)) is not None:
+            return reused
+        cache: Cache = request.state.cache
+        generations = await account_generations(cache, credentials)
+        if generations is None:
+            return await self._run(request, key)
+        # Without sharing, every identical request in flight (after a write made
+        # the kept response outdated, or with list caching off) would execute the
+        # same query again. The flight's key holds the generations each sharer
+        # read, so none is handed data older than a write it came after.
         response, outcome = await self._flights.run(
-            flight, lambda: self._run_for_outcome(request, key)
+            (key, media_type, generations),
+            lambda: self._run_for_outcome(request, key),
         )
         if getattr(request.state, "outcome", None) is None:  # shared, not run
             _count(request, key.operation_name, outcome)
+            request.state.metrics.responses_shared.inc()
         return response
+
+    async def _reused(
+        self, request: Request, key: RequestKey, media_type: str
+    ) -> Response | None:
+        """The kept response to this request, if every list in it is current."""
+        entry = self._responses.get(key)
+        if entry is None:
+            return None
+        cache: Cache = request.state.cache
+        current = await cache.current_generations([k for k, _ in entry.generations])
+        if current is None or not still_current(entry, current):
+            return None
+        _count(request, key.operation_name, "ok")
+        request.state.metrics.responses_reused.inc()
+        return Response(entry.body, media_type=media_type)
 
     async def _run_for_outcome(
         self, request: Request, key: RequestKey
@@ -129,12 +145,11 @@ class GraphQLView(GraphQL[Context, None]):
             self._responses.put(key, bytes(response.body), generations, ttl)
         return response
 
-    async def _request_key(self, request: Request) -> RequestKey | None:
-        """What identifies a POSTed query for reuse; None if it cannot be reused."""
-        if request.method != "POST" or not self._responses.enabled:
-            return None
-        credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
-        if not credentials.present:
+    async def _request_key(
+        self, request: Request, credentials: Credentials
+    ) -> RequestKey | None:
+        """What identifies a POSTed query for reuse or sharing; None if it cannot."""
+        if request.method != "POST" or not credentials.present:
             return None
         return request_key(await request.body(), credentials.fingerprint)
 

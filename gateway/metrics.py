@@ -62,6 +62,11 @@ class Metrics:
             "Queries answered with a kept whole response, skipping execution.",
             registry=self.registry,
         )
+        self.responses_shared = Counter(
+            "gateway_responses_shared",
+            "Queries answered by an identical request's execution in flight.",
+            registry=self.registry,
+        )
         self.breaker_state = Enum(
             "gateway_upstream_breaker_state",
             "State of the circuit breaker in front of the REST API.",

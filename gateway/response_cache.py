@@ -54,11 +54,6 @@ class ResponseCache:
         self._bytes = 0
         self._entries: OrderedDict[RequestKey, CachedResponse] = OrderedDict()
 
-    @property
-    def enabled(self) -> bool:
-        """Whether anything can be kept at all."""
-        return self._max_bytes > 0
-
     def get(self, key: RequestKey) -> CachedResponse | None:
         """The unexpired entry under `key`; the caller checks its generations."""
         entry = self._entries.get(key)

@@ -167,7 +167,7 @@ class AccountService:
     async def _load_account(self) -> Account:
         if not self._credentials.present:
             raise MissingCredentialsError
-        key = f"account:{self._credentials.fingerprint}"
+        key = _account_key(self._credentials)
         return await self._flights.run(key, lambda: self._fetch_account(key))
 
     async def _fetch_account(self, key: str) -> Account:
@@ -220,6 +220,32 @@ class AccountService:
             yield account
         finally:
             await self._cache.bump(_generation_key(account.id, list_name, kind))
+
+
+async def account_generations(
+    cache: Cache, credentials: Credentials
+) -> tuple[int | None, ...] | None:
+    """The generation of every list of the account `credentials` resolve to, if
+    that mapping is cached and the cache can tell; else None.
+
+    Two identical requests by the same credentials that read the same tuple may
+    share one execution: no write to any of the account's lists came between them.
+    """
+    cached = await cache.get(_account_key(credentials))
+    if cached is None:
+        return None
+    account_id = Account.from_json(cached).id
+    keys = [
+        _generation_key(account_id, list_name, kind)
+        for list_name in ListName
+        for kind in MediaKind
+    ]
+    generations = await cache.current_generations(keys)
+    return None if generations is None else tuple(generations)
+
+
+def _account_key(credentials: Credentials) -> str:
+    return f"account:{credentials.fingerprint}"
 
 
 def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> str:

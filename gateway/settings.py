@@ -103,6 +103,7 @@ class Settings:
     stale_ttl: float = DEFAULT_STALE_TTL
     cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
     response_cache_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
+    single_flight: bool = True
     cache_timeout: float = DEFAULT_CACHE_TIMEOUT
     cache_backoff: float = DEFAULT_CACHE_BACKOFF
     cors_origins: tuple[str, ...] = ()
@@ -196,6 +197,7 @@ class Settings:
             response_cache_bytes=config(
                 "RESPONSE_CACHE_BYTES", cast=int, default=DEFAULT_RESPONSE_CACHE_BYTES
             ),
+            single_flight=config("SINGLE_FLIGHT", cast=bool, default=True),
             cache_timeout=config(
                 "CACHE_TIMEOUT", cast=float, default=DEFAULT_CACHE_TIMEOUT
             ),

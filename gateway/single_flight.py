@@ -14,13 +14,17 @@ class SingleFlight:
     the same result (or exception). The load is shielded: a caller that goes away
     does not cancel it for the others. Keys must say everything the result depends
     on (the account, and the list's generation), or callers would share too much.
+    Disabled, every caller runs its own load.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
+        self._enabled = enabled
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def run(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """The result of `load()`, or of the identical load already running."""
+        if not self._enabled:
+            return await load()
         running = self._running.get(key)
         if running is None:
             running = asyncio.ensure_future(load())

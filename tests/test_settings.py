@@ -37,6 +37,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "GATEWAY_UPSTREAM_RETRY_AFTER_MAX": "3",
         "GATEWAY_UPSTREAM_ATTEMPT_TIMEOUT": "1.5",
         "GATEWAY_RESPONSE_CACHE_BYTES": "0",
+        "GATEWAY_SINGLE_FLIGHT": "false",
     }
     settings = Settings.from_environ(environ)
     assert settings.upstream_url == "http://api.example/api"
@@ -62,6 +63,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.upstream_retry_after_max == 3
     assert settings.upstream_attempt_timeout == 1.5
     assert settings.response_cache_bytes == 0
+    assert settings.single_flight is False
 
 
 @pytest.mark.parametrize(

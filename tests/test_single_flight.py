@@ -1,0 +1,33 @@
+"""Identical work in flight at the same moment runs once, unless switched off."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from gateway.settings import Settings
+from tests.conftest import ALICE, Upstream, running_gateway
+from tests.graphql_client import GraphQLClient
+from tests.servers import RunningServer
+
+FAVORITES = "{ account { favorites(mediaType: MOVIE) { results { id } } } }"
+LIST_CALLS = "GET /account/{account_id}/{list}/{media}"
+
+
+@pytest.mark.parametrize(("single_flight", "list_calls"), [(True, 1), (False, 100)])
+async def test_concurrent_identical_cold_queries(
+    upstream: Upstream,
+    client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
+    single_flight: bool,
+    list_calls: int,
+) -> None:
+    settings = Settings(
+        upstream_url=upstream.url, list_ttl=0, single_flight=single_flight
+    )
+    async with running_gateway(settings) as gateway:
+        alice = client_for(gateway, ALICE)
+        assert (await alice.query("{ account { id } }")).errors == []
+        upstream.faults.delay = 0.3  # so that all hundred are in flight together
+        results = await asyncio.gather(*(alice.query(FAVORITES) for _ in range(100)))
+    assert all(result.errors == [] for result in results)
+    assert upstream.calls.count(LIST_CALLS) == list_calls
