@@ -181,7 +181,13 @@ class AccountService:
         self, account: Account, list_name: ListName, query: ListQuery, key: str
     ) -> ServedPage:
         policy = self._policy
-        if (cached := await self._cache.get(key, max_age=policy.list_ttl)) is not None:
+        # With list caching off nothing stored is fresh: skip the lookup.
+        cached = (
+            await self._cache.get(key, max_age=policy.list_ttl)
+            if policy.list_ttl > 0
+            else None
+        )
+        if cached is not None:
             return ServedPage(MediaPage.from_json(cached, query.kind))
         try:
             page = await self._fetch_list(account, list_name, query)
