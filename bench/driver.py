@@ -1,4 +1,4 @@
-"""The benchmark, one command: three systems, one stub, six scenarios, two latencies.
+"""The benchmark, one command: three systems, one stub, seven scenarios, two latencies.
 
 For each stub latency the upstream stub starts once, on the load CPU. For each
 scenario and system: the stub is reset and seeded, the server starts fresh (empty
@@ -186,7 +186,7 @@ def run_system(
     upstream.reset_and_seed(stub, latency)
     port = free_port()
     argv, cwd = system.command(layout)
-    env = {**os.environ, **system.env(stub, port, scenario.cold)}
+    env = {**os.environ, **system.env(stub, port, scenario)}
     logfile = cfg.work / "logs" / f"{latency}ms-{scenario.name}-{system.name}.log"
     proc = procs.start(argv, cpu=cfg.server_cpu, env=env, cwd=cwd, log=logfile)
     try:

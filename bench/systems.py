@@ -48,8 +48,8 @@ class System:
             return ["node", "server.mjs"], layout.peers / "apollo-rest"
         return ["./serve.sh"], layout.peers / "mesh-openapi"
 
-    def env(self, upstream: str, port: int, cold: bool) -> dict[str, str]:
-        """run.sh's variables, plus the gateway's own names, plus the cache switch."""
+    def env(self, upstream: str, port: int, scenario: Scenario) -> dict[str, str]:
+        """run.sh's variables, the gateway's own names, the scenario's switches."""
         env = {
             "UPSTREAM_URL": upstream,
             "PORT": str(port),
@@ -60,8 +60,10 @@ class System:
             "GATEWAY_HOST": "127.0.0.1",
             "GATEWAY_LOG_LEVEL": "warning",
         }
-        if cold and self.cache_off:
+        if scenario.cold and self.cache_off:
             env.update(self.cache_off)
+        if self.name == "gateway":
+            env.update(scenario.gateway_env)
         return env
 
     def script(self, layout: Layout, name: str) -> Path:
@@ -93,6 +95,7 @@ class Scenario:
     cold: bool = False
     single_connection: bool = False
     summary: str = ""
+    gateway_env: tuple[tuple[str, str], ...] = ()  # extra settings, gateway only
 
 
 SCENARIOS = (
@@ -100,6 +103,13 @@ SCENARIOS = (
     Scenario("lists", "lists", summary="account + 3 lists, 45 items"),
     Scenario("mixed", "mixed", summary="90% lists, 10% setFavorite"),
     Scenario("cold", "lists", cold=True, summary="lists, list caching off"),
+    Scenario(
+        "cold-unshared",
+        "lists",
+        cold=True,
+        summary="cold, and the gateway's single-flight off too",
+        gateway_env=(("GATEWAY_SINGLE_FLIGHT", "false"),),
+    ),
     Scenario("many-users", "many-users", summary="lists, 1,000 tokens round-robin"),
     Scenario(
         "latency",
