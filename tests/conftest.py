@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -113,3 +114,16 @@ def restartable_redis() -> Iterator[RedisServer]:
     port, keeping its data across (as with snapshots)."""
     with redis_server(persistent=True) as server:
         yield server
+
+
+async def metric(
+    http: aiohttp.ClientSession, server: RunningServer, name: str, **labels: str
+) -> float:
+    """The value of one sample at `/metrics` (0 if absent)."""
+    async with http.get(f"{server.url}/metrics") as response:
+        text = await response.text()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0

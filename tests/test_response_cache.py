@@ -1,7 +1,6 @@
 """Whole responses kept for repeated queries: reused only while provably current."""
 
 import asyncio
-import re
 from collections.abc import Callable
 
 import aiohttp
@@ -9,7 +8,7 @@ import pytest
 
 from gateway.response_cache import RequestKey, ResponseCache, request_key
 from gateway.settings import Settings
-from tests.conftest import ALICE, Upstream, running_gateway
+from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient
 from tests.servers import RunningServer
 
@@ -21,14 +20,10 @@ ADD_FAVORITE = """mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorit
 
 
 async def reused(http: aiohttp.ClientSession, gateway: RunningServer) -> float:
-    async with http.get(f"{gateway.url}/metrics") as response:
-        text = await response.text()
-    found = re.search(r"^gateway_responses_reused_total (\S+)$", text, re.M)
-    assert found is not None
-    return float(found.group(1))
+    return await metric(http, gateway, "gateway_responses_reused_total")
 
 
-NAMES = ("responses_reused", "responses_shared")
+NAMES = ("gateway_responses_reused_total", "gateway_responses_shared_total")
 
 
 def favorite_ids(data: dict) -> set[int]:
@@ -145,16 +140,6 @@ def test_only_plain_single_queries_have_a_key() -> None:
         assert request_key(body, "f") is None
 
 
-async def counter(
-    http: aiohttp.ClientSession, gateway: RunningServer, name: str
-) -> float:
-    async with http.get(f"{gateway.url}/metrics") as response:
-        text = await response.text()
-    found = re.search(rf"^gateway_{name}_total (\S+)$", text, re.M)
-    assert found is not None
-    return float(found.group(1))
-
-
 @pytest.mark.parametrize("list_ttl", [60.0, 0.0])
 async def test_identical_requests_in_flight_share_one_execution(
     http: aiohttp.ClientSession,
@@ -168,10 +153,11 @@ async def test_identical_requests_in_flight_share_one_execution(
         alice = client_for(gateway, ALICE)
         await alice.query(LISTS, {"kind": "MOVIE"})
         assert (await alice.query(ADD_FAVORITE)).errors == []
-        before = [await counter(http, gateway, name) for name in NAMES]
+        before = [await metric(http, gateway, name) for name in NAMES]
+        upstream.faults.delay = 0.3  # so that all twenty are in flight together
         results = await asyncio.gather(
             *(alice.query(LISTS, {"kind": "MOVIE"}) for _ in range(20))
         )
         assert all(603 in favorite_ids(result.data) for result in results)
-        after = [await counter(http, gateway, name) for name in NAMES]
+        after = [await metric(http, gateway, name) for name in NAMES]
         assert sum(after) - sum(before) == 19  # reused or shared: one executed

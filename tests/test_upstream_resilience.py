@@ -13,13 +13,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from gateway import reference_api
 from gateway.settings import Settings
-from tests.conftest import ALICE, Upstream, running_gateway
+from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient, Result
 from tests.servers import RunningServer, bound_socket, run_server
 
@@ -58,19 +57,6 @@ async def gateway_client(
 ) -> AsyncIterator[tuple[GraphQLClient, RunningServer]]:
     async with running_gateway(settings) as server:
         yield client_for(server, ALICE), server
-
-
-async def metric(
-    http: aiohttp.ClientSession, server: RunningServer, name: str, **labels: str
-) -> float:
-    """The value of one sample at `/metrics` (0 if absent)."""
-    async with http.get(f"{server.url}/metrics") as response:
-        text = await response.text()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
-                return sample.value
-    return 0.0
 
 
 async def breaker_is(
