@@ -3,9 +3,9 @@
 It builds each request's `Context` around the caller's credentials, and answers
 `application/graphql-response+json` to clients that ask for it (the
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
-Before strawberry sees a request, it refuses cross-site ("simple") requests and
-bodies that are not JSON; every refusal, strawberry's own included, is answered
-in the GraphQL error shape (`gateway.request_errors`) and counted. A POSTed query
+Before strawberry sees a request, `gateway.request_errors` may refuse it (CSRF,
+a body that is not JSON); every refusal, strawberry's own included, is answered
+in the GraphQL error shape and counted. A POSTed query
 that the same credentials sent before is answered from `ResponseCache` while the
 lists in its response are current, without parsing, validating or executing it.
 """
@@ -23,10 +23,9 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from gateway import csrf
 from gateway.cache import Cache
 from gateway.metrics import Metrics
-from gateway.request_errors import request_error
+from gateway.request_errors import JSON, refusal_before_parsing, request_error
 from gateway.response_cache import (
     RequestKey,
     ResponseCache,
@@ -40,7 +39,6 @@ from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
 
 
 class State(TypedDict):
@@ -75,7 +73,7 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        refusal = _refusal(request)
+        refusal = refusal_before_parsing(request)
         if refusal is None:
             try:
                 response = await self._answer(request)
@@ -231,19 +229,6 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 _ALLOW = {405: {"Allow": "GET, POST"}}
-
-
-def _refusal(request: Request) -> Response | None:
-    """The answer to an operation request refused before parsing, if it is."""
-    is_get = request.method == "GET"
-    if not (request.method == "POST" or (is_get and "query" in request.query_params)):
-        return None  # the GraphiQL page, or a method strawberry refuses
-    if not csrf.is_preflighted(request.headers):
-        return request_error(400, csrf.MESSAGE, reason="CSRF_PREVENTED")
-    content_type = csrf.media_type(request.headers.get("content-type", ""))
-    if not is_get and content_type != JSON:
-        return request_error(415, f"The request body must be {JSON}.")
-    return None
 
 
 def _count(request: Request, operation: str | None, outcome: str) -> None:

@@ -8,7 +8,12 @@ contract's `BAD_USER_INPUT`; `reason` names what was wrong, as Apollo Server doe
 
 from collections.abc import Mapping
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway import csrf
+
+JSON = "application/json"
 
 #: `reason` for each HTTP status strawberry refuses a request with.
 REASONS = {
@@ -36,3 +41,17 @@ def request_error(
         },
     }
     return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
+
+
+def refusal_before_parsing(request: Request) -> Response | None:
+    """The answer to an operation request refused before its body is read, if any:
+    a request a browser could have sent cross-site, or a body that is not JSON."""
+    is_get = request.method == "GET"
+    if not (request.method == "POST" or (is_get and "query" in request.query_params)):
+        return None  # the GraphiQL page, or a method strawberry refuses
+    if not csrf.is_preflighted(request.headers):
+        return request_error(400, csrf.MESSAGE, reason="CSRF_PREVENTED")
+    content_type = csrf.media_type(request.headers.get("content-type", ""))
+    if not is_get and content_type != JSON:
+        return request_error(415, f"The request body must be {JSON}.")
+    return None
