@@ -5,9 +5,9 @@ It builds each request's `Context` around the caller's credentials, and answers
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
 Before strawberry sees a request, `gateway.request_errors` may refuse it (CSRF,
 a body that is not JSON); every refusal, strawberry's own included, is answered
-in the GraphQL error shape and counted. A POSTed query
-that the same credentials sent before is answered from `ResponseCache` while the
-lists in its response are current, without parsing, validating or executing it.
+in the GraphQL error shape and counted. A POSTed query that the same credentials
+sent before is answered from `ResponseCache` while the lists in its response are
+current, without parsing, validating or executing it.
 """
 
 from typing import Any, TypedDict
@@ -90,6 +90,7 @@ class GraphQLView(GraphQL[Context, None]):
         """The kept response while its lists are current; else an execution, shared
         by identical requests in flight while no write touches the account."""
         credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
+        request.state.credentials = credentials  # for get_context, if it executes
         key = await self._request_key(request, credentials)
         if key is None:
             return await self._run(request, None)
@@ -192,10 +193,9 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)
-        credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
         state = request.state
         accounts = AccountService(
-            state.client, state.cache, state.flights, self._policy, credentials
+            state.client, state.cache, state.flights, self._policy, state.credentials
         )
         return Context(request=request, response=response, accounts=accounts)
 

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +14,15 @@ class Credentials:
     """
 
     headers: tuple[tuple[str, str], ...]
+    #: A SHA-256 of the headers: a cache key that never holds them in clear.
+    #: Computed once, since every cache key of a request derives from it.
+    fingerprint: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256()
+        for name, value in self.headers:
+            digest.update(f"{name.lower()}\0{value}\0".encode())
+        object.__setattr__(self, "fingerprint", digest.hexdigest())
 
     @classmethod
     def from_headers(
@@ -27,14 +36,6 @@ class Credentials:
     def present(self) -> bool:
         """Whether any credential header was sent at all."""
         return bool(self.headers)
-
-    @property
-    def fingerprint(self) -> str:
-        """A SHA-256 of the headers: a cache key that never holds them in clear."""
-        digest = hashlib.sha256()
-        for name, value in self.headers:
-            digest.update(f"{name.lower()}\0{value}\0".encode())
-        return digest.hexdigest()
 
     def __repr__(self) -> str:
         return f"Credentials(<{len(self.headers)} headers hidden>)"
