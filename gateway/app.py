@@ -15,18 +15,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway import csrf
-from gateway.access_log import AccessLogMiddleware
-from gateway.body_limit import BodySizeLimitMiddleware
+from gateway.accounts.service import CachePolicy
+from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache, create_cache
-from gateway.graphql_view import GraphQLView, State
+from gateway.edge import csrf
+from gateway.edge.access_log import AccessLogMiddleware
+from gateway.edge.body_limit import BodySizeLimitMiddleware
+from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.metrics import Metrics
-from gateway.request_id import HEADER as REQUEST_ID_HEADER
-from gateway.response_cache import ResponseCache
 from gateway.schema import SchemaLimits, create_schema
-from gateway.service import CachePolicy
 from gateway.settings import Settings
-from gateway.single_flight import SingleFlight
+from gateway.transport.responses import ResponseCache
+from gateway.transport.view import GraphQLView, State
 from gateway.upstream.breaker import BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials

@@ -87,7 +87,7 @@ def serve(
         workers=settings.workers,
         log_level=settings.log_level,
         log_config=_log_config(settings.log_level),
-        access_log=False,  # gateway.access_log writes one line per request
+        access_log=False,  # gateway.edge.access_log writes one line per request
     )
 
 

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio
 
-from gateway.cache import GENERATION_TTL, Cache, CacheConfigError, create_cache
+from gateway.cache import Cache, CacheConfigError, create_cache
+from gateway.cache.store import GENERATION_TTL
 from tests.redis_server import RedisServer
 from tests.servers import bound_socket
 

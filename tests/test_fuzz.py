@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway import arguments, service
+from gateway.accounts import arguments, service
 from gateway.reference_api import ALICE, BOB, CATALOGUE
 from gateway.settings import Settings
 from gateway.upstream import errors as upstream_errors

@@ -6,8 +6,8 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from gateway.response_cache import RequestKey, ResponseCache, request_key
 from gateway.settings import Settings
+from gateway.transport.responses import RequestKey, ResponseCache, request_key
 from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient
 from tests.servers import RunningServer

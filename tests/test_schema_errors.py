@@ -2,7 +2,7 @@
 
 from graphql import GraphQLError
 
-from gateway.arguments import InvalidArgumentError
+from gateway.accounts.arguments import InvalidArgumentError
 from gateway.schema.errors import UNEXPECTED, contract_errors
 from gateway.upstream.errors import UpstreamCircuitOpen
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
-from gateway.request_id import accept_request_id
+from gateway.edge.request_id import accept_request_id
 from gateway.settings import Settings
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials

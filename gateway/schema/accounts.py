@@ -4,7 +4,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.arguments import ListQuery
+from gateway.accounts.arguments import ListQuery
 from gateway.schema.context import Context
 from gateway.schema.media import MediaPage
 from gateway.upstream import models

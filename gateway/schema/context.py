@@ -6,7 +6,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.service import AccountService
+from gateway.accounts.service import AccountService
 
 
 @dataclass(slots=True)

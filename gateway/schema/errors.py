@@ -17,9 +17,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from gateway.arguments import InvalidArgumentError
+from gateway.accounts.arguments import InvalidArgumentError
+from gateway.accounts.service import MissingCredentialsError
 from gateway.schema.media import EntityFieldUnavailableError
-from gateway.service import MissingCredentialsError
 from gateway.upstream.errors import (
     UpstreamBadBody,
     UpstreamCircuitOpen,

@@ -16,9 +16,9 @@ import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
 
+from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.edge.request_id import current_request_id
 from gateway.metrics import Metrics
-from gateway.request_id import HEADER as REQUEST_ID_HEADER
-from gateway.request_id import current_request_id
 from gateway.upstream.breaker import CircuitBreaker
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (

@@ -28,10 +28,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from gateway.arguments import ListQuery, check_media_id, check_rating
+from gateway.accounts.arguments import ListQuery, check_media_id, check_rating
+from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
-from gateway.response_cache import Generations
-from gateway.single_flight import SingleFlight
+from gateway.transport.responses import Generations
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gateway import csrf
+from gateway.edge import csrf
 
 JSON = "application/json"
 

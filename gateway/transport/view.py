@@ -3,7 +3,7 @@
 It builds each request's `Context` around the caller's credentials, and answers
 `application/graphql-response+json` to clients that ask for it (the
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
-Before strawberry sees a request, `gateway.request_errors` may refuse it (CSRF,
+Before strawberry sees a request, `gateway.edge.request_errors` may refuse it (CSRF,
 a body that is not JSON); every refusal, strawberry's own included, is answered
 in the GraphQL error shape and counted. A POSTed query that the same credentials
 sent before is answered from `ResponseCache` while the lists in its response are
@@ -23,18 +23,18 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway.accounts.service import AccountService, CachePolicy, account_generations
+from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
+from gateway.edge.request_errors import JSON, refusal_before_parsing, request_error
 from gateway.metrics import Metrics
-from gateway.request_errors import JSON, refusal_before_parsing, request_error
-from gateway.response_cache import (
+from gateway.schema.context import Context
+from gateway.transport.responses import (
     RequestKey,
     ResponseCache,
     request_key,
     still_current,
 )
-from gateway.schema.context import Context
-from gateway.service import AccountService, CachePolicy, account_generations
-from gateway.single_flight import SingleFlight
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 

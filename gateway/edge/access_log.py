@@ -1,7 +1,7 @@
 """One structured log line per request, under an id the caller and upstream both see.
 
 The id is the caller's `X-Request-ID` when it is acceptable, else a fresh one; it is
-echoed in the response and sent upstream (`gateway.request_id`), so one request can
+echoed in the response and sent upstream (`gateway.edge.request_id`), so one request can
 be followed across both services. A line holds no header, cookie, query string or
 body: nothing a caller sent as a secret can reach the logs.
 """
@@ -13,7 +13,7 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.request_id import HEADER, accept_request_id
+from gateway.edge.request_id import HEADER, accept_request_id
 
 LOGGER = logging.getLogger("gateway.access")
 _HEADER_NAME = HEADER.lower().encode()

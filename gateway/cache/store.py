@@ -1,9 +1,5 @@
-"""The cross-request cache: JSON values under string keys, in memory or in Redis.
+"""`Cache`: JSON values under string keys and generation counters, over one backend.
 
-This is the only module that imports aiocache (STACK-NOTES.md: its 1.0 drops the
-classes used here, so they stay behind this small interface). Both backends store
-JSON text, never pickles: whoever can write to a shared Redis must not gain code
-execution, and a caller mutating a value it read must not change the cached copy.
 Each value is stored with the time it was written, so a reader can ask for it only
 while it is fresh (`get(max_age=…)`) or, as a fallback, while it is not too old
 (`get_stale`).
@@ -37,21 +33,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import SplitResult, urlsplit
 
-import orjson
-from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
-from aiocache.serializers import BaseSerializer
-from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 
-MEMORY_SCHEME = "memory"
-REDIS_SCHEMES = ("redis", "rediss")
-DEFAULT_NAMESPACE = "gateway"
-DEFAULT_OPERATION_TIMEOUT = 0.5
 DEFAULT_BACKOFF = 5.0
-REDIS_POOL_SIZE = 64
 # Generations expire so that Redis does not keep one per list of every account
 # ever seen; a lapsed one is re-seeded from the clock, which costs one miss.
 GENERATION_TTL = 24 * 60 * 60
@@ -60,51 +46,6 @@ BACKEND_ERRORS = (RedisError, OSError, TimeoutError)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-
-class CacheConfigError(ValueError):
-    """The cache URL names no supported backend."""
-
-
-class _JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyped
-    """JSON both ways; counters written by `increment` come back as plain ints."""
-
-    def dumps(self, value: Any) -> str:
-        return orjson.dumps(value).decode()
-
-    def loads(self, value: str | bytes | int | None) -> Any:
-        if value is None or isinstance(value, int):
-            return value
-        return orjson.loads(value)
-
-
-class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache is untyped
-    """aiocache's memory backend with a cap on entries, evicting the oldest write.
-
-    aiocache's own memory backend grows without bound; many users must not be
-    able to grow the process without limit.
-    """
-
-    def __init__(self, max_entries: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._max_entries = max_entries
-
-    async def _set(
-        self, key: str, value: Any, ttl: float | None = None, **kw: Any
-    ) -> Any:
-        self._cache.pop(key, None)  # re-inserting moves the key to the newest end
-        result = await super()._set(key, value, ttl=ttl, **kw)
-        await self._evict_overflow()
-        return result
-
-    async def _increment(self, key: str, delta: int, **kw: Any) -> Any:
-        result = await super()._increment(key, delta, **kw)
-        await self._evict_overflow()
-        return result
-
-    async def _evict_overflow(self) -> None:
-        while len(self._cache) > self._max_entries:
-            await self._delete(next(iter(self._cache)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,53 +207,3 @@ class Cache:
         if self._failing:
             self._failing = False
             logger.warning("cache backend answers again")
-
-
-def create_cache(
-    url: str | None,
-    *,
-    max_entries: int,
-    timeout: float = DEFAULT_OPERATION_TIMEOUT,
-    backoff: float = DEFAULT_BACKOFF,
-    on_event: Callable[[str], None] = lambda event: None,
-    namespace: str = DEFAULT_NAMESPACE,
-) -> Cache:
-    """A `Cache` for `url`: None or `memory://` in process, `redis://host/db` shared.
-
-    `timeout` bounds each Redis operation, `backoff` is how long a failed backend
-    is skipped, and `on_event` is told of hits, misses, stale values and errors.
-    Raises `CacheConfigError` for any other scheme.
-    """
-    parts = urlsplit(url or f"{MEMORY_SCHEME}://")
-    if parts.scheme == MEMORY_SCHEME:
-        # No operation timeout: nothing in memory waits, and aiocache's timeout
-        # wrapper costs a task per call.
-        backend = _BoundedMemoryCache(
-            max_entries, serializer=_JsonSerializer(), namespace=namespace, timeout=None
-        )
-    elif parts.scheme in REDIS_SCHEMES:
-        backend = _redis_backend(parts, timeout=timeout, namespace=namespace)
-    else:
-        raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
-    return Cache(backend, backoff=backoff, on_event=on_event)
-
-
-def _redis_backend(parts: SplitResult, *, timeout: float, namespace: str) -> BaseCache:
-    # The pool's connections do not retry (redis-py's default when given a pool):
-    # a failure reaches `Cache` at once, which then skips Redis for a while.
-    return RedisCache(
-        serializer=_JsonSerializer(),
-        namespace=namespace,
-        endpoint=parts.hostname or "127.0.0.1",
-        port=parts.port or 6379,
-        db=int(parts.path.strip("/") or 0),
-        password=parts.password,
-        ssl=parts.scheme == "rediss",
-        timeout=timeout,
-        create_connection_timeout=timeout,
-        # Past the pool's size, callers wait for a connection instead of failing
-        # with "Too many connections", as redis-py's default pool does.
-        pool_max_size=REDIS_POOL_SIZE,
-        connection_pool_class=BlockingConnectionPool,
-        connection_pool_kwargs={"timeout": timeout},
-    )

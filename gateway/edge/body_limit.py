@@ -2,7 +2,7 @@
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.request_errors import request_error
+from gateway.edge.request_errors import request_error
 
 
 class BodyTooLargeError(Exception):

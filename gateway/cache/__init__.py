@@ -1,0 +1,46 @@
+"""The cross-request cache, shared by replicas when it is Redis.
+
+`create_cache(url)` picks the backend; `Cache` (in `store`) is the interface the
+accounts service uses, and the only one: nothing else touches aiocache.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from gateway.cache.backends import DEFAULT_NAMESPACE, memory_backend, redis_backend
+from gateway.cache.store import DEFAULT_BACKOFF, Cache
+
+MEMORY_SCHEME = "memory"
+REDIS_SCHEMES = ("redis", "rediss")
+DEFAULT_OPERATION_TIMEOUT = 0.5
+
+__all__ = ["Cache", "CacheConfigError", "create_cache"]
+
+
+class CacheConfigError(ValueError):
+    """The cache URL names no supported backend."""
+
+
+def create_cache(
+    url: str | None,
+    *,
+    max_entries: int,
+    timeout: float = DEFAULT_OPERATION_TIMEOUT,
+    backoff: float = DEFAULT_BACKOFF,
+    on_event: Callable[[str], None] = lambda event: None,
+    namespace: str = DEFAULT_NAMESPACE,
+) -> Cache:
+    """A `Cache` for `url`: None or `memory://` in process, `redis://host/db` shared.
+
+    `timeout` bounds each Redis operation, `backoff` is how long a failed backend
+    is skipped, and `on_event` is told of hits, misses, stale values and errors.
+    Raises `CacheConfigError` for any other scheme.
+    """
+    parts = urlsplit(url or f"{MEMORY_SCHEME}://")
+    if parts.scheme == MEMORY_SCHEME:
+        backend = memory_backend(max_entries, namespace=namespace)
+    elif parts.scheme in REDIS_SCHEMES:
+        backend = redis_backend(parts, timeout=timeout, namespace=namespace)
+    else:
+        raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
+    return Cache(backend, backoff=backoff, on_event=on_event)

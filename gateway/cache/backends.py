@@ -1,0 +1,91 @@
+"""The two backends of `Cache`, both aiocache's: in process, or Redis.
+
+These are the only lines that construct aiocache classes: its unreleased 1.0 drops
+`Cache.from_url` and replaces `RedisCache`, so the classes are built directly, here,
+behind our own small interface. Both backends store JSON text, never pickles:
+whoever can write to a shared Redis must not gain code execution, and a caller
+mutating a value it read must not change the cached copy.
+"""
+
+from typing import Any
+from urllib.parse import SplitResult
+
+import orjson
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.base import BaseCache
+from aiocache.serializers import BaseSerializer
+from redis.asyncio import BlockingConnectionPool
+
+DEFAULT_NAMESPACE = "gateway"
+REDIS_POOL_SIZE = 64
+
+
+class JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyped
+    """JSON both ways; counters written by `increment` come back as plain ints."""
+
+    def dumps(self, value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+    def loads(self, value: str | bytes | int | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        return orjson.loads(value)
+
+
+class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache is untyped
+    """aiocache's memory backend with a cap on entries, evicting the oldest write.
+
+    aiocache's own memory backend grows without bound; many users must not be
+    able to grow the process without limit.
+    """
+
+    def __init__(self, max_entries: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._max_entries = max_entries
+
+    async def _set(
+        self, key: str, value: Any, ttl: float | None = None, **kw: Any
+    ) -> Any:
+        self._cache.pop(key, None)  # re-inserting moves the key to the newest end
+        result = await super()._set(key, value, ttl=ttl, **kw)
+        await self._evict_overflow()
+        return result
+
+    async def _increment(self, key: str, delta: int, **kw: Any) -> Any:
+        result = await super()._increment(key, delta, **kw)
+        await self._evict_overflow()
+        return result
+
+    async def _evict_overflow(self) -> None:
+        while len(self._cache) > self._max_entries:
+            await self._delete(next(iter(self._cache)))
+
+
+def memory_backend(max_entries: int, *, namespace: str) -> BaseCache:
+    """The in-process backend, holding at most `max_entries` values."""
+    # No operation timeout: nothing in memory waits, and aiocache's timeout
+    # wrapper costs a task per call.
+    return _BoundedMemoryCache(
+        max_entries, serializer=JsonSerializer(), namespace=namespace, timeout=None
+    )
+
+
+def redis_backend(parts: SplitResult, *, timeout: float, namespace: str) -> BaseCache:
+    # The pool's connections do not retry (redis-py's default when given a pool):
+    # a failure reaches `Cache` at once, which then skips Redis for a while.
+    return RedisCache(
+        serializer=JsonSerializer(),
+        namespace=namespace,
+        endpoint=parts.hostname or "127.0.0.1",
+        port=parts.port or 6379,
+        db=int(parts.path.strip("/") or 0),
+        password=parts.password,
+        ssl=parts.scheme == "rediss",
+        timeout=timeout,
+        create_connection_timeout=timeout,
+        # Past the pool's size, callers wait for a connection instead of failing
+        # with "Too many connections", as redis-py's default pool does.
+        pool_max_size=REDIS_POOL_SIZE,
+        connection_pool_class=BlockingConnectionPool,
+        connection_pool_kwargs={"timeout": timeout},
+    )

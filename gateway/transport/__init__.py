@@ -1,0 +1,1 @@
+"""GraphQL over HTTP: the `/graphql` view and the responses it keeps for reuse."""
