@@ -8,7 +8,6 @@ the same server and used as the upstream, with a demo sign-in for browsers.
 
 import copy
 import os
-import sys
 from dataclasses import replace
 from typing import Any
 
@@ -21,7 +20,14 @@ from strawberry.printer import print_schema
 from gateway import reference_api
 from gateway.app import create_app, schema_limits
 from gateway.schema import create_schema
-from gateway.settings import DEFAULT_REFERENCE_DB, Settings
+from gateway.settings import (
+    DEFAULT_REFERENCE_DB,
+    SettingError,
+    Settings,
+    help_for,
+    settings_table,
+    variable,
+)
 
 _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
 
@@ -45,19 +51,11 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default=None, help="Interface to bind.")
-@click.option("--port", type=int, default=None, help="Port.")
-@click.option(
-    "--upstream-url",
-    default=None,
-    help="REST API root, e.g. http://127.0.0.1:8001/api (default: embedded).",
-)
-@click.option(
-    "--cache-url",
-    default=None,
-    help="memory:// (default) or redis://host:port/db.",
-)
-@click.option("--workers", type=int, default=None)
+@click.option("--host", default=None, help=help_for("host"))
+@click.option("--port", type=int, default=None, help=help_for("port"))
+@click.option("--upstream-url", default=None, help=help_for("upstream_url"))
+@click.option("--cache-url", default=None, help=help_for("cache_url"))
+@click.option("--workers", type=int, default=None, help=help_for("workers"))
 def serve(
     host: str | None,
     port: int | None,
@@ -67,17 +65,17 @@ def serve(
 ) -> None:
     """Run the gateway under uvicorn; each flag overrides its `GATEWAY_*` variable."""
     flags = {
-        "GATEWAY_HOST": host,
-        "GATEWAY_PORT": port,
-        "GATEWAY_UPSTREAM_URL": upstream_url,
-        "GATEWAY_CACHE_URL": cache_url,
-        "GATEWAY_WORKERS": workers,
+        variable("host"): host,
+        variable("port"): port,
+        variable("upstream_url"): upstream_url,
+        variable("cache_url"): cache_url,
+        variable("workers"): workers,
     }
     # Flags win over the environment; written into it, they reach every worker.
     os.environ.update(
         {key: str(value) for key, value in flags.items() if value is not None}
     )
-    settings = Settings.from_environ(os.environ)  # fail here, once, on a bad value
+    settings = _settings()  # fail here, once, on a bad value
     _greet(settings)
     uvicorn.run(
         "gateway.cli:build_app",
@@ -89,6 +87,12 @@ def serve(
         log_config=_log_config(settings.log_level),
         access_log=False,  # gateway.edge.access_log writes one line per request
     )
+
+
+@cli.command("settings")
+def settings_command() -> None:
+    """Print every setting with its variable, default and meaning (README's table)."""
+    click.echo(settings_table(), nl=False)
 
 
 @cli.command("export-schema")
@@ -130,6 +134,19 @@ def reference_api_command(
     uvicorn.run(app, host=host, port=port)
 
 
+class BadSettingError(click.ClickException):
+    """A bad setting: its message, no traceback, and exit status 2 (a usage error)."""
+
+    exit_code = 2
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_environ(os.environ)
+    except SettingError as exc:
+        raise BadSettingError(str(exc)) from exc
+
+
 def _log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging plus the gateway's loggers; access lines are bare JSON."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
@@ -165,9 +182,5 @@ def _greet(settings: Settings) -> None:
 
 
 def main() -> None:
-    """Entry point: a bad setting ends with `Name: message` and exit status 1."""
-    try:
-        cli()
-    except ValueError as exc:
-        click.echo(f"{type(exc).__name__}: {exc}", err=True)
-        sys.exit(1)
+    """Entry point of the `gateway` script."""
+    cli()

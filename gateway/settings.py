@@ -1,129 +1,225 @@
 """The gateway's configuration: one frozen value, read from `GATEWAY_*` variables once.
 
-Nothing else in the package reads the environment; `create_app(settings)` and the
-CLI pass these values down. A malformed variable fails at start-up and names its key.
+Each setting is declared once, as a field of `Settings` with its type, default,
+bounds and help (`_setting`); the environment reading, the CLI flags' help, the
+README's table (`settings_table`) and the settings tests are all derived from
+those fields. Nothing else in the package reads the environment: `create_app` and
+the CLI pass these values down. A bad value fails at start-up with a
+`SettingError` that names its variable and the values it accepts.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import dataclasses
+import math
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
-from starlette.config import Config
-from starlette.datastructures import CommaSeparatedStrings
-
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_WORKERS = 1
-DEFAULT_UPSTREAM_TIMEOUT = 10.0
-DEFAULT_UPSTREAM_CONNECT_TIMEOUT = 3.0
-DEFAULT_UPSTREAM_MAX_CONNECTIONS = 100
-DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT = 0.0
-DEFAULT_UPSTREAM_RETRIES = 2
-DEFAULT_UPSTREAM_RETRY_BACKOFF = 0.05
-DEFAULT_UPSTREAM_RETRY_AFTER_MAX = 1.0
-DEFAULT_UPSTREAM_BREAKER_FAILURES = 5
-DEFAULT_UPSTREAM_BREAKER_COOLDOWN = 5.0
-DEFAULT_LIST_TTL = 60.0
-DEFAULT_ACCOUNT_TTL = 30.0
-DEFAULT_STALE_TTL = 300.0
-DEFAULT_CACHE_MAX_ENTRIES = 10_000
-DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
-DEFAULT_CACHE_TIMEOUT = 0.5
-DEFAULT_CACHE_BACKOFF = 5.0
-DEFAULT_MAX_BODY_BYTES = 100_000
-DEFAULT_MAX_DEPTH = 15
-DEFAULT_MAX_ALIASES = 30
-DEFAULT_MAX_TOKENS = 2_000
 DEFAULT_REFERENCE_DB = "reference-api.sqlite3"
-DEFAULT_LOG_LEVEL = "info"
-
-# Values below these are refused at start-up; a TTL of 0 turns that cache off, as
-# 0 retries or 0 breaker failures turn those off.
-_LOWER_BOUNDS: dict[str, float] = {
-    "port": 0,
-    "workers": 1,
-    "upstream_timeout": 0.001,
-    "upstream_connect_timeout": 0.001,
-    "upstream_max_connections": 1,
-    "upstream_attempt_timeout": 0,
-    "upstream_retries": 0,
-    "upstream_retry_backoff": 0,
-    "upstream_retry_after_max": 0,
-    "upstream_breaker_failures": 0,
-    "upstream_breaker_cooldown": 0.001,
-    "list_ttl": 0,
-    "account_ttl": 0,
-    "stale_ttl": 0,
-    "cache_max_entries": 1,
-    "response_cache_bytes": 0,
-    "cache_timeout": 0.001,
-    "cache_backoff": 0,
-    "max_body_bytes": 1,
-    "max_depth": 1,
-    "max_aliases": 1,
-    "max_tokens": 1,
-}
+ENV_PREFIX = "GATEWAY_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+CACHE_SCHEMES = ("memory", "redis", "rediss")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 #: Headers of the incoming request that are always sent upstream: the credentials.
 CREDENTIAL_HEADERS = ("Authorization", "Cookie")
 
 
-@dataclass(frozen=True)
+class SettingError(ValueError):
+    """A setting's value is malformed or out of bounds; names its variable."""
+
+    def __init__(self, name: str, value: object, accepted: str) -> None:
+        self.variable = variable(name)
+        self.value = value
+        self.accepted = accepted
+        super().__init__(f"{self.variable}={value!s}: accepted values are {accepted}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Spec:
+    """What a setting's field declares besides its type and default."""
+
+    help: str
+    low: float | None = None
+    choices: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()  # a URL's accepted schemes
+    shown_default: str | None = None  # the README's default, where repr misleads
+
+
+def _setting(
+    default: Any,
+    help: str,
+    *,
+    low: float | None = None,
+    choices: tuple[str, ...] = (),
+    schemes: tuple[str, ...] = (),
+    shown_default: str | None = None,
+) -> Any:
+    """Declare a `Settings` field: its default and the `Spec` it is read by."""
+    spec = Spec(help, low, choices, schemes, shown_default)
+    return dataclasses.field(default=default, metadata={"spec": spec})
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Every setting of the gateway; the README's table lists them with their variables.
-
-    `upstream_url` is the REST API root (e.g. `http://127.0.0.1:8001/api`); `None`
-    means the embedded reference API, served under `/api` of the gateway itself.
-    `cache_url` is `None` (or `memory://`) for the in-process cache, `redis://…`
-    for a cache shared by several replicas. `upstream_timeout` bounds a whole
-    upstream call, retries included; `upstream_attempt_timeout` (0: none) bounds
-    one attempt that a retry may follow.
 
     A list page is kept for the longer of `list_ttl` and `stale_ttl`: it is served
     while younger than `list_ttl`, and, when upstream fails, while younger than
     `stale_ttl` (so a `stale_ttl` at or below `list_ttl` serves nothing stale).
     """
 
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    workers: int = DEFAULT_WORKERS
-    upstream_url: str | None = None
-    upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
-    upstream_connect_timeout: float = DEFAULT_UPSTREAM_CONNECT_TIMEOUT
-    upstream_max_connections: int = DEFAULT_UPSTREAM_MAX_CONNECTIONS
-    upstream_attempt_timeout: float = DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT
-    upstream_retries: int = DEFAULT_UPSTREAM_RETRIES
-    upstream_retry_backoff: float = DEFAULT_UPSTREAM_RETRY_BACKOFF
-    upstream_retry_after_max: float = DEFAULT_UPSTREAM_RETRY_AFTER_MAX
-    upstream_breaker_failures: int = DEFAULT_UPSTREAM_BREAKER_FAILURES
-    upstream_breaker_cooldown: float = DEFAULT_UPSTREAM_BREAKER_COOLDOWN
-    forward_headers: tuple[str, ...] = ()
-    cache_url: str | None = None
-    list_ttl: float = DEFAULT_LIST_TTL
-    account_ttl: float = DEFAULT_ACCOUNT_TTL
-    stale_ttl: float = DEFAULT_STALE_TTL
-    cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
-    response_cache_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
-    single_flight: bool = True
-    cache_timeout: float = DEFAULT_CACHE_TIMEOUT
-    cache_backoff: float = DEFAULT_CACHE_BACKOFF
-    cors_origins: tuple[str, ...] = ()
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
-    max_aliases: int = DEFAULT_MAX_ALIASES
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    introspection: bool = True
-    reference_db: str = DEFAULT_REFERENCE_DB
-    log_level: str = DEFAULT_LOG_LEVEL
+    host: str = _setting("127.0.0.1", "interface to listen on")
+    port: int = _setting(DEFAULT_PORT, "port to listen on", low=0)
+    workers: int = _setting(
+        1,
+        "uvicorn worker processes; above 1 needs a Redis `GATEWAY_CACHE_URL`, so "
+        "that a write on one worker invalidates the lists of all",
+        low=1,
+    )
+    upstream_url: str | None = _setting(
+        None,
+        "REST API root, e.g. `http://127.0.0.1:8001/api`; unset: the reference API "
+        "served under `/api` of the gateway itself",
+        shown_default="embedded",
+    )
+    upstream_timeout: float = _setting(
+        10.0,
+        "seconds an upstream call may take in all, retries and the waits between "
+        "them included",
+        low=0.001,
+    )
+    upstream_connect_timeout: float = _setting(
+        3.0, "seconds to connect to upstream", low=0.001
+    )
+    upstream_max_connections: int = _setting(
+        100, "upstream connection pool size", low=1
+    )
+    upstream_attempt_timeout: float = _setting(
+        0.0,
+        "seconds one attempt may take when a retry may follow it, so that a slow "
+        "answer is retried; `0`: each attempt may use all that remains of "
+        "`GATEWAY_UPSTREAM_TIMEOUT`",
+        low=0,
+    )
+    upstream_retries: int = _setting(
+        2,
+        "extra attempts of a GET after a refused or reset connection, a timeout, or "
+        "a 502/503/504; `0` turns retries off. POST and DELETE are never retried",
+        low=0,
+    )
+    upstream_retry_backoff: float = _setting(
+        0.05,
+        "seconds: before retry n (from 0) a GET waits a random time up to this "
+        "times 2ⁿ (full jitter)",
+        low=0,
+    )
+    upstream_retry_after_max: float = _setting(
+        1.0,
+        "a GET answered 429 with a Retry-After of at most this many seconds waits "
+        "it out and is retried once; longer ones are `RATE_LIMITED` at once",
+        low=0,
+    )
+    upstream_breaker_failures: int = _setting(
+        5,
+        "failed upstream attempts in a row (unreachable, timed out, or 5xx; 4xx "
+        "answers do not count) that open the circuit breaker; `0` turns it off",
+        low=0,
+    )
+    upstream_breaker_cooldown: float = _setting(
+        5.0,
+        "seconds an open breaker answers `UPSTREAM_UNAVAILABLE` without calling "
+        "upstream; then one probe call decides whether it closes or stays open",
+        low=0.001,
+    )
+    forward_headers: tuple[str, ...] = _setting(
+        (),
+        "comma-separated request headers forwarded upstream besides `Authorization` "
+        "and `Cookie` (they become part of the account cache key)",
+    )
+    cache_url: str | None = _setting(
+        None,
+        "`memory://`, or `redis://host:port/db` to share the cache between replicas",
+        schemes=CACHE_SCHEMES,
+        shown_default="memory://",
+    )
+    list_ttl: float = _setting(
+        60.0, "seconds a list page is served from cache; `0` turns that off", low=0
+    )
+    account_ttl: float = _setting(
+        30.0,
+        "seconds credentials → account is cached (under a SHA-256 of the credentials)",
+        low=0,
+    )
+    stale_ttl: float = _setting(
+        300.0,
+        "when upstream fails (unreachable, timeout, 5xx, 429), an account's own list "
+        "page fetched at most this many seconds ago is served instead of an error, "
+        "named in the response's `extensions.stale`; `0` turns that off. Pages are "
+        "kept for the longer of this and `GATEWAY_LIST_TTL`, so it only matters "
+        "above `GATEWAY_LIST_TTL`",
+        low=0,
+    )
+    cache_max_entries: int = _setting(
+        10_000,
+        "entries the in-memory cache holds before it evicts the oldest (pages kept "
+        "for `GATEWAY_STALE_TTL` count too)",
+        low=1,
+    )
+    response_cache_bytes: int = _setting(
+        32 * 1024 * 1024,
+        "bytes of whole responses each process keeps for repeated identical queries "
+        "by the same credentials, served only while the lists they hold are current "
+        "(0 turns it off)",
+        low=0,
+    )
+    single_flight: bool = _setting(
+        True,
+        "identical upstream loads, and identical queries by the same credentials, "
+        "in flight at the same moment share one run (`false`: each runs its own)",
+    )
+    cache_timeout: float = _setting(
+        0.5,
+        "seconds one Redis operation may take before it counts as failed",
+        low=0.001,
+    )
+    cache_backoff: float = _setting(
+        5.0,
+        "seconds the gateway skips a failed Redis (serving from upstream) before "
+        "trying it again",
+        low=0,
+    )
+    cors_origins: tuple[str, ...] = _setting(
+        (), "comma-separated origins allowed by CORS"
+    )
+    max_body_bytes: int = _setting(100_000, "largest request body (413 beyond)", low=1)
+    max_depth: int = _setting(
+        15, "deepest query accepted (GraphiQL's introspection needs about 13)", low=1
+    )
+    max_aliases: int = _setting(30, "most aliases in one query", low=1)
+    max_tokens: int = _setting(2_000, "most tokens in one query", low=1)
+    introspection: bool = _setting(True, "`false` refuses introspection queries")
+    reference_db: str = _setting(
+        DEFAULT_REFERENCE_DB, "SQLite file of the embedded reference API"
+    )
+    log_level: str = _setting(
+        "info",
+        "level of uvicorn's and the gateway's logs; at `warning` and above there "
+        "are no access lines",
+        choices=LOG_LEVELS,
+    )
 
     def __post_init__(self) -> None:
-        for name, low in _LOWER_BOUNDS.items():
-            if getattr(self, name) < low:
-                raise ValueError(f"setting {name} must be at least {low}")
+        for declared in dataclasses.fields(self):
+            _check(declared.name, getattr(self, declared.name), _spec(declared))
         if self.workers > 1 and not self.shared_cache:
             # Each worker would invalidate only its own memory: another worker
             # could then serve a list older than the caller's own write.
-            raise ValueError(
-                "setting workers above 1 needs a shared cache: set cache_url to redis://"
+            raise SettingError(
+                "workers",
+                self.workers,
+                "1 unless GATEWAY_CACHE_URL is a shared redis:// cache",
             )
 
     @property
@@ -138,84 +234,97 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
-        """Read `GATEWAY_*` variables; raises `ValueError` naming a malformed one."""
-        config = Config(environ=environ, env_prefix="GATEWAY_")
-        return cls(
-            host=config("HOST", default=DEFAULT_HOST),
-            port=config("PORT", cast=int, default=DEFAULT_PORT),
-            workers=config("WORKERS", cast=int, default=DEFAULT_WORKERS),
-            upstream_url=config("UPSTREAM_URL", default=None) or None,
-            upstream_timeout=config(
-                "UPSTREAM_TIMEOUT", cast=float, default=DEFAULT_UPSTREAM_TIMEOUT
-            ),
-            upstream_connect_timeout=config(
-                "UPSTREAM_CONNECT_TIMEOUT",
-                cast=float,
-                default=DEFAULT_UPSTREAM_CONNECT_TIMEOUT,
-            ),
-            upstream_max_connections=config(
-                "UPSTREAM_MAX_CONNECTIONS",
-                cast=int,
-                default=DEFAULT_UPSTREAM_MAX_CONNECTIONS,
-            ),
-            upstream_attempt_timeout=config(
-                "UPSTREAM_ATTEMPT_TIMEOUT",
-                cast=float,
-                default=DEFAULT_UPSTREAM_ATTEMPT_TIMEOUT,
-            ),
-            upstream_retries=config(
-                "UPSTREAM_RETRIES", cast=int, default=DEFAULT_UPSTREAM_RETRIES
-            ),
-            upstream_retry_backoff=config(
-                "UPSTREAM_RETRY_BACKOFF",
-                cast=float,
-                default=DEFAULT_UPSTREAM_RETRY_BACKOFF,
-            ),
-            upstream_retry_after_max=config(
-                "UPSTREAM_RETRY_AFTER_MAX",
-                cast=float,
-                default=DEFAULT_UPSTREAM_RETRY_AFTER_MAX,
-            ),
-            upstream_breaker_failures=config(
-                "UPSTREAM_BREAKER_FAILURES",
-                cast=int,
-                default=DEFAULT_UPSTREAM_BREAKER_FAILURES,
-            ),
-            upstream_breaker_cooldown=config(
-                "UPSTREAM_BREAKER_COOLDOWN",
-                cast=float,
-                default=DEFAULT_UPSTREAM_BREAKER_COOLDOWN,
-            ),
-            forward_headers=_names(config("FORWARD_HEADERS", default="")),
-            cache_url=config("CACHE_URL", default=None) or None,
-            list_ttl=config("LIST_TTL", cast=float, default=DEFAULT_LIST_TTL),
-            account_ttl=config("ACCOUNT_TTL", cast=float, default=DEFAULT_ACCOUNT_TTL),
-            stale_ttl=config("STALE_TTL", cast=float, default=DEFAULT_STALE_TTL),
-            cache_max_entries=config(
-                "CACHE_MAX_ENTRIES", cast=int, default=DEFAULT_CACHE_MAX_ENTRIES
-            ),
-            response_cache_bytes=config(
-                "RESPONSE_CACHE_BYTES", cast=int, default=DEFAULT_RESPONSE_CACHE_BYTES
-            ),
-            single_flight=config("SINGLE_FLIGHT", cast=bool, default=True),
-            cache_timeout=config(
-                "CACHE_TIMEOUT", cast=float, default=DEFAULT_CACHE_TIMEOUT
-            ),
-            cache_backoff=config(
-                "CACHE_BACKOFF", cast=float, default=DEFAULT_CACHE_BACKOFF
-            ),
-            cors_origins=_names(config("CORS_ORIGINS", default="")),
-            max_body_bytes=config(
-                "MAX_BODY_BYTES", cast=int, default=DEFAULT_MAX_BODY_BYTES
-            ),
-            max_depth=config("MAX_DEPTH", cast=int, default=DEFAULT_MAX_DEPTH),
-            max_aliases=config("MAX_ALIASES", cast=int, default=DEFAULT_MAX_ALIASES),
-            max_tokens=config("MAX_TOKENS", cast=int, default=DEFAULT_MAX_TOKENS),
-            introspection=config("INTROSPECTION", cast=bool, default=True),
-            reference_db=config("REFERENCE_DB", default=DEFAULT_REFERENCE_DB),
-            log_level=config("LOG_LEVEL", default=DEFAULT_LOG_LEVEL),
-        )
+        """Read every `GATEWAY_*` variable that is set; raises `SettingError`."""
+        hints = get_type_hints(cls)
+        values = {
+            declared.name: _parse(declared.name, environ[key], hints[declared.name])
+            for declared in dataclasses.fields(cls)
+            if (key := variable(declared.name)) in environ
+        }
+        return cls(**values)
 
 
-def _names(value: str) -> tuple[str, ...]:
-    return tuple(name for name in CommaSeparatedStrings(value) if name)
+def variable(name: str) -> str:
+    """The environment variable of the setting `name`."""
+    return ENV_PREFIX + name.upper()
+
+
+def help_for(name: str) -> str:
+    """The help text of the setting `name` (for the CLI's flags)."""
+    declared = {field.name: field for field in dataclasses.fields(Settings)}[name]
+    return f"{_spec(declared).help} ({variable(name)})"
+
+
+def settings_table() -> str:
+    """The README's table of settings, as Markdown rows."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for declared in dataclasses.fields(Settings):
+        spec = _spec(declared)
+        default = spec.shown_default or _shown(declared.default)
+        rows.append(f"| `{variable(declared.name)}` | `{default}` | {spec.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def _spec(declared: dataclasses.Field[Any]) -> Spec:
+    spec: Spec = declared.metadata["spec"]
+    return spec
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    if default == ():
+        return "none"
+    return str(default)
+
+
+def _parse(name: str, text: str, kind: Any) -> Any:
+    """`text` as a value of the field's annotated type."""
+    if kind is bool:
+        return _parse_bool(name, text)
+    if kind in (int, float):
+        return _parse_number(name, text, kind)
+    if kind == tuple[str, ...]:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if _optional(kind):
+        return text.strip() or None
+    return text
+
+
+def _parse_bool(name: str, text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in _TRUE + _FALSE:
+        raise SettingError(name, text, "true or false")
+    return lowered in _TRUE
+
+
+def _parse_number(name: str, text: str, kind: Callable[[str], Any]) -> Any:
+    try:
+        value = kind(text.strip())
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise SettingError(name, text, noun) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SettingError(name, text, "a finite number")
+    return value
+
+
+def _optional(kind: Any) -> bool:
+    return get_origin(kind) in (Union, types.UnionType) and type(None) in get_args(kind)
+
+
+def _check(name: str, value: Any, spec: Spec) -> None:
+    """Refuse a value below the field's bound, outside its choices, or a URL of
+    another scheme."""
+    if spec.low is not None and value < spec.low:
+        raise SettingError(name, value, f"numbers from {_shown(spec.low)} up")
+    if spec.choices and value not in spec.choices:
+        raise SettingError(name, value, ", ".join(spec.choices))
+    if (
+        spec.schemes
+        and value is not None
+        and urlsplit(value).scheme not in spec.schemes
+    ):
+        raise SettingError(name, value, ", ".join(f"{s}://…" for s in spec.schemes))
