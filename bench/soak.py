@@ -38,11 +38,11 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: `tests` holds the shared helpers
+sys.path.insert(0, str(ROOT))  # run as a script: `harness` holds the shared helpers
 
 from gateway.reference_api import MOVIES, TV_SHOWS, generated_accounts  # noqa: E402
-from tests.redis_server import redis_binary, run_redis  # noqa: E402
-from tests.servers import bound_socket  # noqa: E402
+from harness.redis_server import redis_binary, run_redis  # noqa: E402
+from harness.servers import bound_socket  # noqa: E402
 
 GATEWAY_TIMEOUT = 1.0  # seconds; delay faults last longer than this
 # Short enough that the caches do not hide the faults: lists and accounts go back

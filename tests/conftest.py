@@ -14,9 +14,9 @@ from starlette.routing import Mount
 from gateway import reference_api
 from gateway.app import create_app
 from gateway.settings import Settings
+from harness.redis_server import RedisServer, redis_server
+from harness.servers import RunningServer, run_server
 from tests.graphql_client import GraphQLClient
-from tests.redis_server import RedisServer, redis_server
-from tests.servers import RunningServer, run_server
 
 ALICE = {"Authorization": "Bearer alice-token"}
 BOB = {"Authorization": "Bearer bob-token"}

@@ -7,8 +7,8 @@ import re
 import aiohttp
 import pytest
 
+from harness.servers import RunningServer
 from tests.conftest import ALICE, metric
-from tests.servers import RunningServer
 
 QUERY = {"query": "query Mine { account { id } }", "operationName": "Mine"}
 

@@ -8,8 +8,8 @@ import redis.asyncio
 
 from gateway.cache import Cache, CacheConfigError, create_cache
 from gateway.cache.store import GENERATION_TTL
-from tests.redis_server import RedisServer
-from tests.servers import bound_socket
+from harness.redis_server import RedisServer
+from harness.servers import bound_socket
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.reference_api import ALICE, BOB
+from harness.servers import bound_socket
 from tests.graphql_client import GraphQLClient
-from tests.servers import bound_socket
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTED = b"Uvicorn running on"

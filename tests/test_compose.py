@@ -21,8 +21,8 @@ import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a test depend
 from gateway.app import create_app
 from gateway.cli import cli
 from gateway.settings import DEFAULT_PORT, Settings
+from harness.servers import RunningServer, run_server
 from tests.conftest import Upstream
-from tests.servers import RunningServer, run_server
 
 ROOT = Path(__file__).parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -24,9 +24,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from harness.servers import RunningServer
 from tests.conftest import ALICE
 from tests.graphql_client import GraphQLClient
-from tests.servers import RunningServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FEDERATION = Path(__file__).resolve().parent / "federation"

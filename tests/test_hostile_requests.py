@@ -9,8 +9,8 @@ import json
 import aiohttp
 import pytest
 
+from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream
-from tests.servers import RunningServer
 
 ADD_FAVORITE = (
     "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "

@@ -4,8 +4,8 @@ import aiohttp
 from graphql import get_introspection_query
 
 from gateway.settings import Settings
+from harness.servers import RunningServer, bound_socket
 from tests.conftest import ALICE, Upstream, running_gateway
-from tests.servers import RunningServer, bound_socket
 
 ACCOUNT = "{ account { id } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -2,7 +2,7 @@
 
 import aiohttp
 
-from tests.servers import RunningServer
+from harness.servers import RunningServer
 
 
 async def test_metrics_are_served_in_prometheus_text_format(

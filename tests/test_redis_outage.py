@@ -8,10 +8,10 @@ import aiohttp
 import pytest
 
 from gateway.settings import Settings
+from harness.redis_server import RedisServer
+from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream, running_gateway
 from tests.graphql_client import GraphQLClient, Result
-from tests.redis_server import RedisServer
-from tests.servers import RunningServer
 
 FAVORITES = "{ account { id favorites(mediaType: MOVIE) { results { id } } } }"
 SET_FAVORITE = """mutation ($id: Int!) {

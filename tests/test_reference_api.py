@@ -28,7 +28,7 @@ from gateway.reference_api import (
     generated_accounts,
 )
 from gateway.reference_api.limiter import RateLimiter
-from tests.servers import run_server
+from harness.servers import run_server
 
 MOVIE_KEYS = {
     "id", "title", "original_title", "overview", "poster_path", "backdrop_path",

@@ -8,9 +8,9 @@ import pytest
 
 from gateway.settings import Settings
 from gateway.transport.responses import RequestKey, ResponseCache, request_key
+from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient
-from tests.servers import RunningServer
 
 LISTS = """query Lists($kind: MediaType!) { account { id
   favorites(mediaType: $kind) { results { id } }

@@ -6,9 +6,9 @@ from collections.abc import Callable
 import pytest
 
 from gateway.settings import Settings
+from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream, running_gateway
 from tests.graphql_client import GraphQLClient
-from tests.servers import RunningServer
 
 FAVORITES = "{ account { favorites(mediaType: MOVIE) { results { id } } } }"
 LIST_CALLS = "GET /account/{account_id}/{list}/{media}"

@@ -6,9 +6,9 @@ import aiohttp
 import pytest
 
 from gateway.settings import Settings
+from harness.servers import RunningServer
 from tests.conftest import ALICE, BOB, Upstream, running_gateway
 from tests.graphql_client import GraphQLClient, Result
-from tests.servers import RunningServer
 
 LISTS = """{ account { id
   favs: favorites(mediaType: MOVIE) { results { id } }

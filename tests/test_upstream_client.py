@@ -20,8 +20,8 @@ from gateway.settings import Settings
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.models import ListName, MediaKind, SortOrder
+from harness.servers import RunningServer, run_server
 from tests.graphql_client import GraphQLClient
-from tests.servers import RunningServer, run_server
 
 ALICE = {"Authorization": "Bearer alice-token"}
 

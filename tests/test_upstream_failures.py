@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from gateway.settings import Settings
+from harness.servers import bound_socket
 from tests.conftest import ALICE, Upstream, running_gateway
 from tests.graphql_client import GraphQLClient
-from tests.servers import bound_socket
 
 ACCOUNT = "{ account { id } }"
 LISTS = """{ account { id favorites(mediaType: MOVIE) { results { id } }

