@@ -70,7 +70,7 @@ async def test_one_callers_credentials_never_stick_to_the_next(
     """A cookie upstream sets for one caller must not reach another caller's request.
 
     aiohttp's default jar ignores cookies of IP hosts, so this goes through a
-    hostname (STACK-NOTES.md).
+    hostname: against 127.0.0.1 the test could not fail.
     """
     settings = Settings(upstream_url=upstream.url.replace("127.0.0.1", "localhost"))
     async with running_gateway(settings) as server:

@@ -49,7 +49,7 @@ class _Schema(strawberry.federation.Schema):
         """Log nothing here: `contract_errors` logs exactly the unexpected errors.
 
         Strawberry's default logs every error with a traceback, expected NOT_FOUNDs
-        and bad input included (STACK-NOTES.md).
+        and bad input included.
         """
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
@@ -108,7 +108,8 @@ def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
     """One extension class whose rule classes are built once, not per request.
 
     The factory form of strawberry's limiters makes new rule classes per request,
-    which the validation cache keys on, so it would never hit (STACK-NOTES.md).
+    which the validation cache keys on, so it would never hit (strawberry #4635:
+    0 hits in 2,000 requests, about 3 ms a request instead of 0.25 ms).
     """
     rules: list[type[ASTValidationRule]] = [
         _depth_rule(limits.max_depth),

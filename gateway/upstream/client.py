@@ -240,7 +240,7 @@ class UpstreamClient:
                 timeout=self._timeout(limit),
             ) as response:
                 return response.status, response.headers, await response.read()
-        # A total timeout raises plain TimeoutError, not a ClientError (STACK-NOTES.md).
+        # aiohttp raises a total timeout as plain TimeoutError, not a ClientError.
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamUnavailable(method=call.method, url=call.url) from exc
 
