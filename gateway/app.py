@@ -1,7 +1,8 @@
 """`create_app(settings)`: the Starlette application and what it owns for its lifetime.
 
 The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
-stick to the next) and one cache per process, and closes both on shutdown.
+stick to the next) and one cache per process, and closes both on shutdown; every
+request reads them through the typed `AppState`.
 """
 
 import contextlib
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.accounts.service import CachePolicy
+from gateway.accounts.service import AccountServices, CachePolicy
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache, create_cache
 from gateway.edge import csrf
@@ -25,8 +26,11 @@ from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
+from gateway.transport.exchange import State
+from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
-from gateway.transport.view import GraphQLView, State
+from gateway.transport.reuse import KeptResponses, SharedExecutions
+from gateway.transport.view import GraphQLView
 from gateway.upstream.breaker import BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
@@ -48,14 +52,8 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
         raise ValueError("create_app needs settings.upstream_url")
     view = GraphQLView(
         create_schema(schema_limits(settings)),
-        policy=CachePolicy(
-            list_ttl=settings.list_ttl,
-            account_ttl=settings.account_ttl,
-            stale_ttl=settings.stale_ttl,
-        ),
         forwarded_headers=settings.upstream_headers,
-        responses=ResponseCache(settings.response_cache_bytes),
-        flights=SingleFlight(enabled=settings.single_flight),
+        steps=_steps(settings),
     )
     return Starlette(
         routes=[
@@ -78,6 +76,23 @@ def schema_limits(settings: Settings) -> SchemaLimits:
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
     )
+
+
+class AppState(State):
+    """What the lifespan opens once per process and every request shares."""
+
+    client: UpstreamClient
+    cache: Cache
+
+
+def _steps(settings: Settings) -> list[Step]:
+    """The view's steps before execution: those that `settings` switch on."""
+    steps: list[Step] = []
+    if settings.response_cache_bytes > 0:
+        steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
+    if settings.single_flight:
+        steps.append(SharedExecutions(SingleFlight()))
+    return steps
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
@@ -110,9 +125,9 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 def _lifespan(
     settings: Settings, upstream_url: str
-) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[State]:
+    async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
         metrics = Metrics()
         cache = create_cache(
             settings.cache_url,
@@ -122,17 +137,30 @@ def _lifespan(
             on_event=metrics.count_cache_event,
         )
         async with _session(settings) as session:
+            client = _client(settings, session, upstream_url, metrics)
             try:
                 yield {
-                    "client": _client(settings, session, upstream_url, metrics),
+                    "client": client,
                     "cache": cache,
-                    "flights": SingleFlight(enabled=settings.single_flight),
+                    "accounts": _accounts(settings, client, cache),
                     "metrics": metrics,
                 }
             finally:
                 await cache.close()
 
     return lifespan
+
+
+def _accounts(
+    settings: Settings, client: UpstreamClient, cache: Cache
+) -> AccountServices:
+    policy = CachePolicy(
+        list_ttl=settings.list_ttl,
+        account_ttl=settings.account_ttl,
+        stale_ttl=settings.stale_ttl,
+    )
+    flights = SingleFlight(enabled=settings.single_flight)
+    return AccountServices(client, cache, flights, policy)
 
 
 def _client(
@@ -182,21 +210,21 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request[AppState]) -> Response:
     """Prometheus scrape endpoint: this process's counters."""
-    body, content_type = request.state.metrics.exposition()
+    body, content_type = request.state["metrics"].exposition()
     return Response(body, headers={"content-type": content_type})
 
 
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request[AppState]) -> JSONResponse:
     """Readiness: upstream answers (a 401 counts).
 
     The cache is reported but does not decide: without it the gateway still serves,
     from upstream, so an unreachable cache is `degraded` and the answer stays 200.
     """
     checks = {
-        "upstream": await _upstream_status(request.state.client),
-        "cache": await _cache_status(request.state.cache),
+        "upstream": await _upstream_status(request.state["client"]),
+        "cache": await _cache_status(request.state["cache"]),
     }
     ready = checks["upstream"] == "ok"
     body = {"status": "ready" if ready else "unavailable", **checks}
