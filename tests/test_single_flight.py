@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -16,13 +17,15 @@ LIST_CALLS = "GET /account/{account_id}/{list}/{media}"
 
 @pytest.mark.parametrize(("single_flight", "list_calls"), [(True, 1), (False, 100)])
 async def test_concurrent_identical_cold_queries(
+    settings: Settings,
     upstream: Upstream,
     client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
     single_flight: bool,
     list_calls: int,
 ) -> None:
-    settings = Settings(
-        upstream_url=upstream.url, list_ttl=0, single_flight=single_flight
+    # A hundred slow calls at once without single flight: a generous timeout.
+    settings = replace(
+        settings, list_ttl=0, single_flight=single_flight, upstream_timeout=10
     )
     async with running_gateway(settings) as gateway:
         alice = client_for(gateway, ALICE)

@@ -1,6 +1,7 @@
 """Stale-if-error: a list page of the caller's own, served when upstream fails."""
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -21,16 +22,16 @@ SET_FAVORITE = (
 STALE_TTL = 300.0
 
 
-def stale_settings(upstream: Upstream, **overrides: float) -> Settings:
+def stale_settings(settings: Settings, **overrides: float) -> Settings:
     """Lists never fresh (list TTL 0), so each read asks upstream; kept for stale."""
     options = {"list_ttl": 0.0, "stale_ttl": STALE_TTL, "upstream_timeout": 0.5}
     options.update(overrides)
-    return Settings(upstream_url=upstream.url, **options)
+    return replace(settings, **options)
 
 
 @pytest.fixture
-async def stale_gateway(upstream: Upstream) -> AsyncIterator[RunningServer]:
-    async with running_gateway(stale_settings(upstream)) as server:
+async def stale_gateway(settings: Settings) -> AsyncIterator[RunningServer]:
+    async with running_gateway(stale_settings(settings)) as server:
         yield server
 
 
@@ -132,9 +133,9 @@ async def test_a_stale_list_is_never_served_after_the_accounts_own_write(
 
 
 async def test_stale_ttl_zero_serves_errors(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+    settings: Settings, upstream: Upstream, client_for: Callable[..., GraphQLClient]
 ) -> None:
-    async with running_gateway(stale_settings(upstream, stale_ttl=0)) as server:
+    async with running_gateway(stale_settings(settings, stale_ttl=0)) as server:
         alice = client_for(server, ALICE)
         assert (await alice.query(FAVORITES)).errors == []
         upstream.faults.status = 503
