@@ -72,6 +72,7 @@ def report(result: dict[str, Any]) -> None:
     print(f"indeterminate writes settled from REST: {result['settled_from_rest']}")
     for name in ("stale_after_write", "leaks", "lost", "breaker_opens"):
         print(f"{name.replace('_', ' ')}: {result[name]}")
+    print(f"violations by the fault begun last: {result['violations_after']}")
     for example in result["examples"]:
         print(f"  {example}")
     print("PASSED" if result["passed"] else f"FAILED: {'; '.join(result['failed'])}")

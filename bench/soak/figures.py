@@ -14,6 +14,7 @@ restarted and serving, the injected faults cleared).
 - stale after write, leaks, lost writes: counted by `users.py` as they are seen.
 """
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,12 +58,25 @@ class Figures:
     leaks: int = 0
     lost: int = 0
     examples: list[str] = field(default_factory=list)
+    seen_at: list[tuple[str, float]] = field(default_factory=list)  # (kind, when)
 
     def fail(self, kind: str, detail: str) -> None:
         """Count one violation of `kind` (stale_after_write, leaks, lost)."""
         setattr(self, kind, getattr(self, kind) + 1)
+        now = time.monotonic()
+        self.seen_at.append((kind, now))
         if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(f"{kind}: {detail}")
+            self.examples.append(f"{kind} at {now - self.started:.1f} s: {detail}")
+
+
+def after_fault(figures: Figures) -> dict[str, Counter[str]]:
+    """Each kind of violation by the fault that began last before it was seen
+    ("none" before the first): where to look first."""
+    found: dict[str, Counter[str]] = {}
+    for kind, when in figures.seen_at:
+        began = [w.kind for w in figures.windows if w.start <= when]
+        found.setdefault(kind, Counter())[began[-1] if began else "none"] += 1
+    return found
 
 
 def ok_share(outcomes: list[Outcome]) -> float | None:
@@ -189,6 +203,7 @@ def summary(figures: Figures, config: dict[str, Any]) -> dict[str, Any]:
         "stale_after_write": figures.stale_after_write,
         "leaks": figures.leaks,
         "lost": figures.lost,
+        "violations_after": after_fault(figures),
         "breaker_opens": [figures.breaker_opens[r] for r in range(figures.replicas)],
         "examples": figures.examples,
         "failed": failed,
