@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -13,7 +14,7 @@ import aiohttp
 
 import bench.soak
 from bench.soak.breakers import watch_breakers
-from bench.soak.faults import inject_faults
+from bench.soak.faults import KINDS, inject_faults
 from bench.soak.figures import Figures, summary
 from bench.soak.stack import running_stack
 from bench.soak.users import make_users, settle, simulate
@@ -21,7 +22,9 @@ from bench.soak.users import make_users, settle, simulate
 CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-async def soak(duration: float, users: int, seed: int, breaker: bool) -> Figures:
+async def soak(
+    duration: float, users: int, seed: int, breaker: bool, kinds: list[str]
+) -> Figures:
     async with (
         running_stack(users, breaker=breaker) as stack,
         aiohttp.ClientSession(
@@ -36,7 +39,7 @@ async def soak(duration: float, users: int, seed: int, breaker: bool) -> Figures
         stop = asyncio.Event()
         watch = asyncio.create_task(watch_breakers(http, stack, stop, figures))
         await asyncio.gather(
-            inject_faults(stack, http, deadline, random.Random(seed), figures),
+            inject_faults(stack, http, deadline, kinds, random.Random(seed), figures),
             *(
                 simulate(u, stack, http, deadline, seed + u.number + 1, figures)
                 for u in population
@@ -67,7 +70,10 @@ def report(result: dict[str, Any]) -> None:
             f"  first ok after {row['first_ok_after_s_max']}"
         )
     between = result["between_faults"]
-    print(f"ok between faults: {between['ok']} of {between['requests']} requests")
+    print(
+        f"ok between faults: {between['ok']} of {between['requests']} requests,"
+        f" latency {between['latency_ms']}"
+    )
     print(f"stale serves (fields): {result['stale_serves']}")
     print(f"indeterminate writes settled from REST: {result['settled_from_rest']}")
     for name in ("stale_after_write", "leaks", "lost", "breaker_opens"):
@@ -78,6 +84,15 @@ def report(result: dict[str, Any]) -> None:
     print("PASSED" if result["passed"] else f"FAILED: {'; '.join(result['failed'])}")
 
 
+def fault_kinds(text: str) -> list[str]:
+    """`--faults`: a comma-separated list of `KINDS`, or `none`."""
+    kinds = [] if text == "none" else [k.strip() for k in text.split(",")]
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown fault kinds {sorted(unknown)}")
+    return kinds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=(bench.soak.__doc__ or "").split("\n\n")[0]
@@ -86,12 +101,21 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--breaker", choices=["on", "off"], default="on")
+    parser.add_argument(
+        "--faults",
+        type=fault_kinds,
+        default=sorted(KINDS),
+        help=f"comma-separated kinds, or none (default: all of {', '.join(KINDS)})",
+    )
     parser.add_argument("--json", type=Path, help="write the summary there as JSON")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     figures = asyncio.run(
-        soak(args.duration, args.users, args.seed, args.breaker == "on")
+        soak(args.duration, args.users, args.seed, args.breaker == "on", args.faults)
     )
     config = {k: v for k, v in vars(args).items() if k != "json"}
+    # Other work on the machine slows every answer: say how busy it was.
+    config["load_average_1min"] = [round(load, 2), round(os.getloadavg()[0], 2)]
     result = summary(figures, config)
     report(result)
     if args.json is not None:

@@ -128,12 +128,13 @@ async def inject_faults(
     stack: Stack,
     http: aiohttp.ClientSession,
     deadline: float,
+    kinds: list[str],
     rng: random.Random,
     figures: Figures,
 ) -> None:
-    """Faults until `deadline`, the last one over at least `GAP` before it."""
-    while True:
-        for kind in rng.sample(sorted(KINDS), len(KINDS)):
+    """Faults of `kinds` until `deadline`, the last over at least `GAP` before it."""
+    while kinds:
+        for kind in rng.sample(kinds, len(kinds)):
             if time.monotonic() + 2 * GAP + SNAPSHOT_WRITES + HOLD + RESTART > deadline:
                 return
             await asyncio.sleep(GAP)  # a schedule, not a sync point

@@ -8,12 +8,16 @@ restarted and serving, the injected faults cleared).
 
 - ok share during a fault: of the requests sent within its window;
 - time to first ok after a fault, per replica: from the window's end to the
-  answer of the first ok request sent to that replica after it;
+  sending of the first request to that replica, sent after it, that was answered
+  ok. Counting to its sending rather than to its answer measures when the
+  replica serves again, not how long one answer takes on a loaded machine (the
+  latency of answers between faults is reported beside it);
 - ok share between faults: of the requests sent at least `RECOVERY` after a
   window ended (or since the start) and answered before the next one began;
 - stale after write, leaks, lost writes: counted by `users.py` as they are seen.
 """
 
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -92,15 +96,15 @@ def during(figures: Figures, window: Window, replica: int) -> list[Outcome]:
 
 
 def first_ok_after(figures: Figures, window: Window, replica: int) -> float | None:
-    """Seconds from the end of `window` to the first ok answer `replica` gave to a
-    request sent after it; None if it gave none before the next fault."""
+    """Seconds from the end of `window` to the sending of the first request to
+    `replica` that was answered ok; None if none was before the next fault."""
     until = _next_start(figures, window)
-    answers = [
-        o.done
+    sent = [
+        o.sent
         for o in figures.outcomes
         if o.replica == replica and o.ok and window.end <= o.sent < until
     ]
-    return min(answers) - window.end if answers else None
+    return min(sent) - window.end if sent else None
 
 
 def between_faults(figures: Figures) -> list[Outcome]:
@@ -194,7 +198,11 @@ def summary(figures: Figures, config: dict[str, Any]) -> dict[str, Any]:
         "errors": dict(sorted(figures.errors.items())),
         "faults": rows,
         "by_kind": kind_rows(rows),
-        "between_faults": {"requests": len(between), "ok": _round(ok_share(between))},
+        "between_faults": {
+            "requests": len(between),
+            "ok": _round(ok_share(between)),
+            "latency_ms": _latency(between),
+        },
         "stale_serves": figures.stale_serves,
         "settled_from_rest": {
             "during_run": figures.settled_mid_run,
@@ -209,6 +217,14 @@ def summary(figures: Figures, config: dict[str, Any]) -> dict[str, Any]:
         "failed": failed,
         "passed": not failed,
     }
+
+
+def _latency(outcomes: list[Outcome]) -> dict[str, float]:
+    """Median and 99th percentile of the answers' latency, in milliseconds."""
+    if len(outcomes) < 2:
+        return {}
+    cuts = statistics.quantiles([o.done - o.sent for o in outcomes], n=100)
+    return {"p50": round(cuts[49] * 1000, 1), "p99": round(cuts[98] * 1000, 1)}
 
 
 def _round(value: float | None) -> float | None:
