@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 from bench import procs, upstream, wrk
 from bench.report import Row, markdown, write
 from bench.systems import BENCH, SCENARIOS, SYSTEMS, Layout, Scenario, System
+from harness.servers import free_port
 
 
 def _seconds(value: str) -> float:
@@ -72,13 +72,6 @@ class Config:
             work=Path(env.get("BENCH_WORK", str(d.work))),
             results=Path(env.get("RESULTS_DIR", str(d.results))),
         )
-
-
-def free_port() -> int:
-    """A free loopback port (the kernel picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _T0 = time.monotonic()

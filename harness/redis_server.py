@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.servers import bound_socket
+from harness.servers import free_port
 
 READY = b"Ready to accept connections"
 SNAPSHOT = "dump.rdb"  # redis-server's default snapshot file, in its --dir
@@ -107,9 +107,7 @@ def run_redis(binary: str, *, persistent: bool = False) -> Iterator[RedisServer]
     `persistent` saves the data on shutdown and loads it on start, so it survives
     `stop()` and `start()`.
     """
-    probe = bound_socket()
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     with contextlib.ExitStack() as stack:
         directory = stack.enter_context(tempfile.TemporaryDirectory())
         server = RedisServer(binary, port, directory if persistent else None)
