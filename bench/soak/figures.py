@@ -148,23 +148,34 @@ def fault_rows(figures: Figures) -> list[dict[str, Any]]:
 
 def kind_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per kind of fault, over its occurrences and per replica: the lowest ok share
-    during it and the longest time to the first ok after it (None: no ok at all)."""
+    during it (of those that saw requests) and the longest time to the first ok
+    after it (None: one had no ok before the next fault)."""
     kinds: dict[str, dict[str, Any]] = {}
     for kind in sorted({row["kind"] for row in rows}):
         mine = [row for row in rows if row["kind"] == kind]
         kinds[kind] = {
             "occurrences": len(mine),
-            "ok_during_min": _worst(mine, "ok_during", min),
+            "ok_during_min": _worst(mine, "ok_during", min, unseen_ok=True),
             "first_ok_after_s_max": _worst(mine, "first_ok_after_s", max),
         }
     return kinds
 
 
 def _worst(
-    rows: list[dict[str, Any]], name: str, pick: Callable[[list[float]], float]
+    rows: list[dict[str, Any]],
+    name: str,
+    pick: Callable[[list[float]], float],
+    *,
+    unseen_ok: bool = False,
 ) -> list[float | None]:
-    columns = zip(*(row[name] for row in rows), strict=True)
-    return [None if None in column else pick(list(column)) for column in columns]
+    """`pick` of column `name` per replica; None if a row has None, unless
+    `unseen_ok` (then rows with None are left out)."""
+    worst: list[float | None] = []
+    for column in zip(*(row[name] for row in rows), strict=True):
+        known = [value for value in column if value is not None]
+        complete = unseen_ok or len(known) == len(column)
+        worst.append(pick(known) if known and complete else None)
+    return worst
 
 
 def verdict(figures: Figures, rows: list[dict[str, Any]]) -> list[str]:
