@@ -37,7 +37,9 @@ class Fault(Protocol):
         """Undo it; returns once the broken part serves again."""
 
 
-class _Nothing:
+class _Simple:
+    """A fault with nothing to prepare, and nothing to undo unless it says so."""
+
     async def prepare(self, stack: Stack, http: aiohttp.ClientSession) -> None:
         pass
 
@@ -46,7 +48,7 @@ class _Nothing:
 
 
 @dataclass(frozen=True)
-class UpstreamFaults(_Nothing):
+class UpstreamFaults(_Simple):
     """The reference API answers every request as `faults` says (`/__faults`)."""
 
     faults: dict[str, Any]
@@ -60,7 +62,7 @@ class UpstreamFaults(_Nothing):
             reply.raise_for_status()
 
 
-class UpstreamOutage(_Nothing):
+class UpstreamOutage(_Simple):
     """The reference API process stops (its port closes), then starts again on the
     same port and database."""
 
@@ -72,7 +74,7 @@ class UpstreamOutage(_Nothing):
 
 
 @dataclass(frozen=True)
-class RedisCrash(_Nothing):
+class RedisCrash(_Simple):
     """redis-server is killed (SIGKILL) and restarted: empty, or from a snapshot
     taken `SNAPSHOT_WRITES` seconds before the crash, so the writes made in between
     are gone from Redis (generations move back)."""
@@ -94,7 +96,7 @@ class RedisCrash(_Nothing):
         await asyncio.to_thread(stack.redis.start)
 
 
-class PoolBreak(_Nothing):
+class PoolBreak(_Simple):
     """Redis closes every client connection (`CLIENT KILL TYPE normal` from a side
     connection, which it spares): the replicas' pooled connections are dead."""
 
