@@ -30,18 +30,29 @@ from gateway.settings import (
 )
 
 _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
+_EMBEDDED_LINKS = (
+    ("/demo", "sign in as a demo account in the browser, then land in GraphiQL"),
+    ("/api/account", "the embedded reference REST API (a bearer token or cookie)"),
+)
 
 
 def build_app() -> Starlette:
     """The app for this process, from the environment (uvicorn's factory)."""
-    settings = Settings.from_environ(os.environ)
+    return app_for(Settings.from_environ(os.environ))
+
+
+def app_for(settings: Settings) -> Starlette:
+    """The gateway for `settings`; without an upstream URL, over the reference API
+    served under `/api` of the same server, with the demo sign-in at `/demo`."""
     if settings.upstream_url is not None:
         return create_app(settings)
     host = _LOOPBACK.get(settings.host, settings.host)
     embedded = replace(settings, upstream_url=f"http://{host}:{settings.port}/api")
     api = reference_api.create_app(db_path=settings.reference_db)
     return create_app(
-        embedded, routes=[Mount("/api", api), *reference_api.demo_routes()]
+        embedded,
+        routes=[Mount("/api", api), *reference_api.demo_routes()],
+        links=_EMBEDDED_LINKS,
     )
 
 

@@ -92,6 +92,11 @@ async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
             assert [
                 i["id"] for i in result.data["account"]["favorites"]["results"]
             ] == [13, 680, 550]
+            async with http.get(f"http://127.0.0.1:{port}/") as response:
+                links = [link["href"] for link in (await response.json())["links"]]
+            assert links[:2] == ["/graphql", "/demo"]
+    # Closed on shutdown: SQLite folds its write-ahead log back into the file.
+    assert os.listdir(tmp_path) == ["db.sqlite3"]
 
 
 async def test_demo_sign_in_lets_a_browser_query_without_headers(

@@ -23,10 +23,10 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff_lint() -> None:
-    result = run("ruff", "check", "gateway", "harness", "tests")
+    result = run("ruff", "check", "gateway", "harness", "tests", "scripts")
     assert result.returncode == 0, result.stdout
 
 
 def test_ruff_format() -> None:
-    result = run("ruff", "format", "--check", "gateway", "harness", "tests")
+    result = run("ruff", "format", "--check", "gateway", "harness", "tests", "scripts")
     assert result.returncode == 0, result.stdout
