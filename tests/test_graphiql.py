@@ -53,7 +53,7 @@ def sri(data: bytes) -> str:
 
 def expected(base: str) -> list[tuple[str, str | None]]:
     """Stylesheets in the head, then scripts in the manifest's (dependency) order."""
-    assets = sorted(pinned_assets(), key=lambda a: not a.path.endswith(".css"))
+    assets = sorted(pinned_assets(), key=lambda asset: not asset.is_stylesheet)
     return [(f"{base}/{a.location}", a.integrity) for a in assets]
 
 

@@ -47,6 +47,10 @@ class Asset:
     integrity: str
 
     @property
+    def is_stylesheet(self) -> bool:
+        return self.path.endswith(".css")
+
+    @property
     def location(self) -> str:
         """Where unpkg and jsdelivr keep it, and so do we: `react@18.2.0/umd/…`."""
         return f"{self.package}@{self.version}/{self.path}"
@@ -66,11 +70,11 @@ class GraphiQLPage:
 
     def __init__(self, assets_url: str | None = None) -> None:
         base = (assets_url or ASSETS_PATH).rstrip("/")
-        tags = [_tag(base, asset) for asset in pinned_assets()]
+        assets = pinned_assets()
         template = Template((_FILES / "page.html").read_text())
         self.html = template.substitute(
-            stylesheets="\n".join(t for t in tags if t.startswith("<link")),
-            scripts="\n".join(t for t in tags if t.startswith("<script")),
+            stylesheets="\n".join(_tag(base, a) for a in assets if a.is_stylesheet),
+            scripts="\n".join(_tag(base, a) for a in assets if not a.is_stylesheet),
             default_query=json.dumps(DEFAULT_QUERY),
         )
 
@@ -81,14 +85,10 @@ class GraphiQLPage:
 
 def _tag(base: str, asset: Asset) -> str:
     url, integrity = f"{base}/{asset.location}", asset.integrity
-    if asset.path.endswith(".css"):
-        return (
-            f'<link rel="stylesheet" href="{url}" integrity="{integrity}"'
-            ' crossorigin="anonymous">'
-        )
-    return (
-        f'<script src="{url}" integrity="{integrity}" crossorigin="anonymous"></script>'
-    )
+    checked = f'integrity="{integrity}" crossorigin="anonymous"'
+    if asset.is_stylesheet:
+        return f'<link rel="stylesheet" href="{url}" {checked}>'
+    return f'<script src="{url}" {checked}></script>'
 
 
 class _VersionedFiles(StaticFiles):
