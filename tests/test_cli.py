@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -97,6 +98,22 @@ async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
             assert links[:2] == ["/graphql", "/demo"]
     # Closed on shutdown: SQLite folds its write-ahead log back into the file.
     assert os.listdir(tmp_path) == ["db.sqlite3"]
+
+
+def test_git_ignores_what_serve_and_the_browser_test_leave_behind() -> None:
+    left = [
+        "reference-api.sqlite3",
+        "reference-api.sqlite3-wal",
+        "reference-api.sqlite3-shm",
+        "tests/artifacts/graphiql-demo.png",
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ignored.stdout.splitlines() == left
 
 
 async def test_demo_sign_in_lets_a_browser_query_without_headers(
