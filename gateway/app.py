@@ -47,10 +47,13 @@ def create_app(
     *,
     routes: Sequence[BaseRoute] = (),
     links: Sequence[Link] = (),
+    metrics_dir: str | None = None,
 ) -> Starlette:
     """The gateway for `settings`; `routes` are mounted beside `/graphql`, and
     `GET /` lists `links` (what `routes` offer a visitor) after `/graphql`.
 
+    `metrics_dir` is where the worker processes of one `gateway serve --workers N`
+    keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
     Raises `ValueError` without an upstream URL: the CLI, which can embed the
     reference API, fills it in.
     """
@@ -82,7 +85,7 @@ def create_app(
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url, mounted),
+        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir, mounted),
     )
 
 
@@ -125,11 +128,14 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 
 def _lifespan(
-    settings: Settings, upstream_url: str, mounted: Sequence[Starlette]
+    settings: Settings,
+    upstream_url: str,
+    metrics_dir: str | None,
+    mounted: Sequence[Starlette],
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
-        metrics = Metrics()
+        metrics = Metrics(metrics_dir)
         cache = create_cache(
             settings.cache_url,
             max_entries=settings.cache_max_entries,
@@ -169,7 +175,7 @@ def _client(
     """The upstream client with the retry policy and the one breaker of this process."""
 
     def show(state: BreakerState) -> None:
-        metrics.breaker_state.state(state.value)
+        metrics.show_breaker_state(state.value)
 
     breaker = CircuitBreaker(
         settings.upstream_breaker_failures,
@@ -208,7 +214,7 @@ async def healthz(_: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus scrape endpoint: this process's counters."""
+    """Prometheus scrape endpoint: this process's counters, or its worker group's."""
     body, content_type = request.state.metrics.exposition()
     return Response(body, headers={"content-type": content_type})
 
