@@ -2,7 +2,9 @@
 
 The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
 stick to the next) and one cache per process, and closes both on shutdown; every
-request reads them through the typed `AppState`.
+request reads them through the typed `AppState`. The apps mounted beside
+`/graphql` have their lifespans run around it, which Starlette does not do for a
+`Mount`: the embedded reference API closes its database then.
 """
 
 import contextlib
@@ -14,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.accounts.service import AccountServices, CachePolicy
 from gateway.accounts.single_flight import SingleFlight
@@ -23,10 +25,12 @@ from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
 from gateway.transport.exchange import State
+from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
@@ -46,9 +50,11 @@ def create_app(
     settings: Settings,
     *,
     routes: Sequence[BaseRoute] = (),
+    links: Sequence[Link] = (),
     metrics_dir: str | None = None,
 ) -> Starlette:
-    """The gateway for `settings`; `routes` are mounted beside `/graphql`.
+    """The gateway for `settings`; `routes` are mounted beside `/graphql`, and
+    `GET /` lists `links` (what `routes` offer a visitor) after `/graphql`.
 
     `metrics_dir` is where the worker processes of one `gateway serve --workers N`
     keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
@@ -60,18 +66,24 @@ def create_app(
     view = GraphQLView(
         create_schema(schema_limits(settings)),
         forwarded_headers=settings.upstream_headers,
+        ide=GraphiQLPage(settings.graphiql_assets_url),
         steps=_steps(settings),
     )
+    mounted = [
+        r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
+    ]
     return Starlette(
         routes=[
+            index_route(links),
             Route("/graphql", view),  # the view answers other methods itself
+            assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir),
+        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir, mounted),
     )
 
 
@@ -131,7 +143,10 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 
 def _lifespan(
-    settings: Settings, upstream_url: str, metrics_dir: str | None
+    settings: Settings,
+    upstream_url: str,
+    metrics_dir: str | None,
+    mounted: Sequence[Starlette],
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
@@ -143,7 +158,7 @@ def _lifespan(
             backoff=settings.cache_backoff,
             on_event=metrics.count_cache_event,
         )
-        async with _session(settings) as session:
+        async with _lifespans_of(mounted), _session(settings) as session:
             client = _client(settings, session, upstream_url, metrics)
             try:
                 yield {
@@ -168,6 +183,15 @@ def _accounts(
     )
     flights = SingleFlight(enabled=settings.single_flight)
     return AccountServices(client, cache, flights, policy)
+
+
+@contextlib.asynccontextmanager
+async def _lifespans_of(apps: Sequence[Starlette]) -> AsyncIterator[None]:
+    """Run the lifespan of each of `apps`, ending them in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        yield
 
 
 def _client(

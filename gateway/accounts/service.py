@@ -39,6 +39,7 @@ from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
     UpstreamBroken,
+    UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
@@ -52,7 +53,21 @@ class MissingCredentialsError(Exception):
     """The request carried no credentials, so upstream is not asked at all."""
 
     def __init__(self) -> None:
-        super().__init__("No credentials were sent.")
+        super().__init__(
+            "No credentials were sent: send the header 'Authorization: Bearer "
+            "<token>' (with the embedded reference API, a browser may sign in at "
+            "/demo instead)."
+        )
+
+
+class UnknownMediaError(Exception):
+    """Upstream has no `kind` item `media_id` to write to (it answered 404)."""
+
+    def __init__(self, kind: MediaKind, media_id: int) -> None:
+        noun = "movie" if kind is MediaKind.MOVIE else "TV show"
+        super().__init__(f"No {noun} with id {media_id} was found.")
+        self.kind = kind
+        self.media_id = media_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +202,7 @@ class AccountService:
     ) -> bool:
         """Add to or remove from the favorites; the status upstream now holds."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.FAVORITES, kind) as account:
+        async with self._invalidating(ListName.FAVORITES, kind, media_id) as account:
             return await self._client.set_favorite(
                 self._credentials, account.id, kind, media_id, favorite
             )
@@ -197,7 +212,7 @@ class AccountService:
     ) -> bool:
         """Add to or remove from the watchlist; the status upstream now holds."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.WATCHLIST, kind) as account:
+        async with self._invalidating(ListName.WATCHLIST, kind, media_id) as account:
             return await self._client.set_watchlist(
                 self._credentials, account.id, kind, media_id, watchlist
             )
@@ -206,13 +221,13 @@ class AccountService:
         """Rate an item; the rating upstream now holds."""
         check_media_id(media_id)
         check_rating(rating)
-        async with self._invalidating(ListName.RATED, kind):
+        async with self._invalidating(ListName.RATED, kind, media_id):
             return await self._client.rate(self._credentials, kind, media_id, rating)
 
     async def delete_rating(self, kind: MediaKind, media_id: int) -> None:
         """Remove the caller's rating of an item."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.RATED, kind):
+        async with self._invalidating(ListName.RATED, kind, media_id):
             await self._client.delete_rating(self._credentials, kind, media_id)
 
     async def _load_account(self) -> Account:
@@ -267,14 +282,17 @@ class AccountService:
 
     @contextlib.asynccontextmanager
     async def _invalidating(
-        self, list_name: ListName, kind: MediaKind
+        self, list_name: ListName, kind: MediaKind, media_id: int
     ) -> AsyncIterator[Account]:
-        """Move the list's generation on when the mutation ends, however it ends:
-        upstream may have applied a write whose answer timed out or was garbled."""
+        """Move the list's generation on when the write to `media_id` ends, however
+        it ends: upstream may have applied a write whose answer timed out or was
+        garbled. A 404 means upstream has no such item: `UnknownMediaError`."""
         account = await self.account()
         self._reusable = False
         try:
             yield account
+        except UpstreamNotFound as exc:
+            raise UnknownMediaError(kind, media_id) from exc
         finally:
             await self._cache.bump(_generation_key(account.id, list_name, kind))
 

@@ -29,6 +29,7 @@ from gateway.edge import access_log
 from gateway.edge.request_errors import JSON, refusal_before_parsing, request_error
 from gateway.schema.context import Context
 from gateway.transport.exchange import Exchange, GraphQLRequest, lifespan_state
+from gateway.transport.ide import GraphiQLPage
 from gateway.transport.pipeline import Step, chain
 from gateway.transport.responses import RequestKey, request_key
 from gateway.upstream.credentials import Credentials
@@ -44,9 +45,11 @@ class GraphQLView(GraphQL[Context, None]):
         schema: strawberry.federation.Schema,
         *,
         forwarded_headers: tuple[str, ...],
+        ide: GraphiQLPage,
         steps: Sequence[Step] = (),
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self._ide = ide
         self._forwarded_headers = forwarded_headers
         self._pipeline = chain(steps, self._execute)
 
@@ -108,6 +111,9 @@ class GraphQLView(GraphQL[Context, None]):
         if not result.errors and not result.extensions:
             exchange.reusable = context.accounts.reusable()
         return result
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return self._ide.response()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
