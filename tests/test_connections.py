@@ -1,10 +1,16 @@
 """Relay connections over the upstream's pages, end to end on both cache backends.
 
 The caller is a generated account whose favorite movies span three upstream pages
-(20, 20 and 5 items); every test runs on the memory cache and on a real Redis.
+(20, 20 and 5 items); every test runs on the memory cache and on a real Redis. The
+last tests drive the gateway with Apollo Client's own `relayStylePagination`
+(tests/apollo_client/pagination.mjs, pinned in its package.json).
 """
 
+import asyncio
+import json
+import math
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +21,7 @@ from gateway.settings import Settings
 from harness.servers import RunningServer
 from tests.conftest import Upstream, running_gateway, running_upstream
 from tests.graphql_client import GraphQLClient, Result
+from tests.node_packages import node_env, node_with_packages, stop
 
 USER = generated_accounts(1)[0]
 USER_HEADERS = {"Authorization": f"Bearer {USER.token}"}
@@ -24,6 +31,8 @@ NEWER = [movie.id for movie in MOVIES[45:47]]
 FAVORITE_SHOWS = [show.id for show in TV_SHOWS[:2]]
 WATCHLIST = [movie.id for movie in MOVIES[100:102]]
 LIST_CALLS = "GET /account/{account_id}/{list}/{media}"
+APOLLO_CLIENT = Path(__file__).resolve().parent / "apollo_client"
+NODE_TIMEOUT = 60.0
 
 CONNECTION = """query ($first: Int, $after: String, $last: Int, $before: String,
     $sortBy: ListSort! = CREATED_AT_DESC, $language: String! = "en-US") {
@@ -411,3 +420,58 @@ async def test_a_cursor_stays_valid_in_another_language(user: GraphQLClient) -> 
         await user.query(CONNECTION, {"first": 2, "after": every[1], "language": "fr"})
     )
     assert ids(found) == FAVORITES[::-1][2:4]
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """`node`, with tests/apollo_client's npm dependencies installed."""
+    return node_with_packages(APOLLO_CLIENT)
+
+
+async def run_apollo_client(node: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The outcome that pagination.mjs prints for `config`."""
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(APOLLO_CLIENT / "pagination.mjs"),
+        json.dumps(config),
+        cwd=APOLLO_CLIENT,
+        env=node_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), NODE_TIMEOUT)
+    finally:
+        await stop(process)
+    assert process.returncode == 0, err.decode()
+    outcome: dict[str, Any] = json.loads(out)
+    return outcome
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+@pytest.mark.parametrize("size", [7, 20])
+async def test_apollo_client_pages_through_the_whole_list_with_fetch_more(
+    node: str, gateway: RunningServer, direction: str, size: int
+) -> None:
+    outcome = await run_apollo_client(
+        node,
+        {
+            "check": "walk",
+            "url": f"{gateway.url}/graphql",
+            "token": USER.token,
+            "field": "favoritesConnection",
+            "mediaType": "MOVIE",
+            "sortBy": "CREATED_AT_DESC",
+            "direction": direction,
+            "pageSize": size,
+            "maxFetches": len(FAVORITES),
+        },
+    )
+    # Every item once, in order, merged by relayStylePagination from every page.
+    assert outcome["ids"] == FAVORITES[::-1]
+    assert outcome["totalCount"] == len(FAVORITES)
+    assert outcome["pageInfo"]["hasNextPage"] is False
+    assert outcome["pageInfo"]["hasPreviousPage"] is False
+    pages = math.ceil(len(FAVORITES) / size)
+    assert outcome["fetchMoreCalls"] == pages - 1
+    assert outcome["requests"] == pages
