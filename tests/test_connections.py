@@ -43,8 +43,8 @@ CONNECTION = """query ($first: Int, $after: String, $last: Int, $before: String,
     edges { cursor node { __typename id mediaType title } } } } }"""
 PAGE = """query ($page: Int!) { account {
   favorites(mediaType: MOVIE, page: $page) { results { id } } } }"""
-SET_FAVORITE = """mutation ($id: Int!) {
-  setFavorite(mediaType: MOVIE, mediaId: $id, favorite: true) { favorite } }"""
+SET_FAVORITE = """mutation ($id: Int!, $on: Boolean! = true) {
+  setFavorite(mediaType: MOVIE, mediaId: $id, favorite: $on) { favorite } }"""
 
 
 async def add_entries(upstream: Upstream, flag: str, kind: str, ids: list[int]) -> None:
@@ -300,6 +300,40 @@ async def test_a_connection_shows_the_callers_own_write_at_once(
     found = connection(await user.query(CONNECTION, {"first": 100}))
     assert ids(found) == [NEWER[0], *FAVORITES[::-1]]
     assert found["totalCount"] == 46
+
+
+async def test_a_change_before_a_forward_cursor_repeats_or_misses_an_item(
+    user: GraphQLClient,
+) -> None:
+    """The README's account of offset cursors, walking forwards (newest first)."""
+    newest = FAVORITES[::-1]
+    first = connection(await user.query(CONNECTION, {"first": 5}))
+    assert (await user.query(SET_FAVORITE, {"id": NEWER[0]})).errors == []
+    after = first["pageInfo"]["endCursor"]
+    second = connection(await user.query(CONNECTION, {"first": 5, "after": after}))
+    assert ids(second) == newest[4:9]  # newest[4] again; NEWER[0] lies behind
+    removed = await user.query(SET_FAVORITE, {"id": newest[0], "on": False})
+    assert removed.errors == []
+    after = second["pageInfo"]["endCursor"]
+    third = connection(await user.query(CONNECTION, {"first": 5, "after": after}))
+    assert ids(third) == newest[10:15]  # newest[9] missed
+
+
+async def test_a_change_before_a_backward_cursor_misses_or_repeats_an_item(
+    user: GraphQLClient,
+) -> None:
+    """The README's account of offset cursors, walking backwards (newest first)."""
+    newest = FAVORITES[::-1]
+    first = connection(await user.query(CONNECTION, {"last": 5}))
+    assert (await user.query(SET_FAVORITE, {"id": NEWER[0]})).errors == []
+    before = first["pageInfo"]["startCursor"]
+    second = connection(await user.query(CONNECTION, {"last": 5, "before": before}))
+    assert ids(second) == newest[34:39]  # newest[39] missed
+    removed = await user.query(SET_FAVORITE, {"id": newest[0], "on": False})
+    assert removed.errors == []
+    before = second["pageInfo"]["startCursor"]
+    third = connection(await user.query(CONNECTION, {"last": 5, "before": before}))
+    assert ids(third) == newest[30:35]  # newest[34] again
 
 
 async def test_each_write_in_one_request_is_seen_by_the_payload_after_it(
