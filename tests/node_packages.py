@@ -62,6 +62,28 @@ def node_env() -> dict[str, str]:
     }
 
 
+async def run_node(
+    node: str, script: Path, *args: str, limit: float
+) -> tuple[int, bytes, bytes]:
+    """Run `script` with `args` in its folder to its end, within `limit` seconds:
+    its exit code, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(script),
+        *args,
+        cwd=script.parent,
+        env=node_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), limit)
+    finally:
+        await stop(process)
+    assert process.returncode is not None
+    return process.returncode, out, err
+
+
 async def stop(process: asyncio.subprocess.Process) -> None:
     """End `process`: close its stdin, SIGTERM it, and SIGKILL it if it lingers."""
     if process.stdin is not None:

@@ -6,7 +6,6 @@ last tests drive the gateway with Apollo Client's own `relayStylePagination`
 (tests/apollo_client/pagination.mjs, pinned in its package.json).
 """
 
-import asyncio
 import json
 import math
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +20,7 @@ from gateway.settings import Settings
 from harness.servers import RunningServer
 from tests.conftest import Upstream, running_gateway, running_upstream
 from tests.graphql_client import GraphQLClient, Result
-from tests.node_packages import node_env, node_with_packages, stop
+from tests.node_packages import node_with_packages, run_node
 
 USER = generated_accounts(1)[0]
 USER_HEADERS = {"Authorization": f"Bearer {USER.token}"}
@@ -464,20 +463,10 @@ def node() -> str:
 
 async def run_apollo_client(node: str, config: dict[str, Any]) -> dict[str, Any]:
     """The outcome that pagination.mjs prints for `config`."""
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(APOLLO_CLIENT / "pagination.mjs"),
-        json.dumps(config),
-        cwd=APOLLO_CLIENT,
-        env=node_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, out, err = await run_node(
+        node, APOLLO_CLIENT / "pagination.mjs", json.dumps(config), limit=NODE_TIMEOUT
     )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), NODE_TIMEOUT)
-    finally:
-        await stop(process)
-    assert process.returncode == 0, err.decode()
+    assert returncode == 0, err.decode()
     outcome: dict[str, Any] = json.loads(out)
     return outcome
 

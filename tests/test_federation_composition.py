@@ -23,7 +23,7 @@ import pytest
 from harness.servers import RunningServer
 from tests.conftest import ALICE
 from tests.graphql_client import GraphQLClient
-from tests.node_packages import node_env, node_with_packages, stop
+from tests.node_packages import node_env, node_with_packages, run_node, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 FEDERATION = Path(__file__).resolve().parent / "federation"
@@ -93,24 +93,14 @@ async def router(node: str, gateway: RunningServer) -> AsyncIterator[str]:
 
 
 async def test_our_schema_composes_with_a_subgraph_extending_movie(node: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(FEDERATION / "compose.mjs"),
-        str(SCHEMA),
-        cwd=FEDERATION,
-        env=node_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, out, err = await run_node(
+        node, FEDERATION / "compose.mjs", str(SCHEMA), limit=COMPOSE_TIMEOUT
     )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), COMPOSE_TIMEOUT)
-    finally:
-        await stop(process)
-    assert out, f"compose.mjs printed nothing (exit {process.returncode}): {err!r}"
+    assert out, f"compose.mjs printed nothing (exit {returncode}): {err!r}"
     result: dict[str, Any] = json.loads(out)
 
     assert result["ok"] is True, json.dumps(result.get("errors"), indent=2)
-    assert process.returncode == 0
+    assert returncode == 0
     supergraph: str = result["supergraph"]
     # Both subgraphs resolve Movie by its id; the tagline comes from the catalogue.
     assert '@join__type(graph: ACCOUNTS, key: "id")' in supergraph
