@@ -375,6 +375,18 @@ async def test_a_failing_page_nulls_its_connection_and_spares_the_siblings(
     assert result.error_at("account", "favoritesConnection")
 
 
+async def test_an_empty_first_page_of_a_list_with_items_is_an_upstream_error(
+    user: GraphQLClient, upstream: Upstream
+) -> None:
+    assert (await user.query("{ account { id } }")).errors == []
+    upstream.faults.body = (
+        '{"page": 1, "results": [], "total_pages": 1, "total_results": 5}'
+    )
+    result = await user.query(CONNECTION)
+    assert result.data == {"account": {"favoritesConnection": None}}
+    assert result.codes == ["UPSTREAM_ERROR"]
+
+
 async def test_stale_pages_are_marked_on_the_connection(
     upstream: Upstream, cache_url: str | None, client_for: Callable[..., GraphQLClient]
 ) -> None:
