@@ -21,6 +21,8 @@ What is cached, under which key, for how long, and what a mutation invalidates:
 - identical loads in flight at the same moment share one upstream request
   (`SingleFlight`); their keys carry the generation, so a load that began before
   a mutation is never handed to a reader that began after it;
+- within one request, each page is read once, whether by a list field or a
+  connection (`media_window`, over `paging`), and read again after a write;
 - a whole response may be served again while the lists it was built from are at
   the generations they were read at (`reusable`, `is_current`), and identical
   requests may share one execution while the account's generations are equal
@@ -33,6 +35,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from gateway.accounts.arguments import ListQuery, check_media_id, check_rating
+from gateway.accounts.paging import Slice, Window, page_size
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
 from gateway.upstream.client import UpstreamClient
@@ -43,7 +46,13 @@ from gateway.upstream.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from gateway.upstream.models import Account, ListName, MediaKind, MediaPage
+from gateway.upstream.models import (
+    Account,
+    ListName,
+    MediaItem,
+    MediaKind,
+    MediaPage,
+)
 
 #: Upstream failures that a stale page may stand in for: upstream's own trouble.
 STALE_IF = (UpstreamUnavailable, UpstreamBroken, UpstreamRateLimited)
@@ -112,6 +121,17 @@ class ServedPage:
     stale_age: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ServedWindow:
+    """A connection's items by offset, the list's total, and the age in seconds of
+    its oldest page if any was served stale."""
+
+    window: Window
+    total: int
+    edges: list[tuple[int, MediaItem]]
+    stale_age: float | None = None
+
+
 class AccountService:
     """One caller's view of the REST API, built per request around its credentials."""
 
@@ -129,6 +149,7 @@ class AccountService:
         self._policy = policy
         self._credentials = credentials
         self._account: asyncio.Task[Account] | None = None
+        self._pages: dict[tuple[ListName, ListQuery], asyncio.Future[ServedPage]] = {}
         self._generations_read: list[tuple[str, int]] = []
         self._reusable = True
 
@@ -139,6 +160,41 @@ class AccountService:
         return await self._account
 
     async def media_list(self, list_name: ListName, query: ListQuery) -> ServedPage:
+        """One page of one of the caller's lists, read at most once per request
+        (until a write to the account): list fields and connections share it."""
+        memo = (list_name, query)
+        if (page := self._pages.get(memo)) is None:
+            page = asyncio.ensure_future(self._served_page(list_name, query))
+            self._pages[memo] = page
+        return await page
+
+    async def media_window(
+        self, list_name: ListName, query: ListQuery, wanted: Slice
+    ) -> ServedWindow:
+        """The items a connection asks for, from the upstream pages that hold them.
+
+        Page 1 comes first: it gives the page size and the total; then the other
+        pages of the window, concurrently, each by the `media_list` path.
+        """
+        first = await self.media_list(list_name, query.on_page(1))
+        size = page_size(len(first.page.results), first.page.total_results)
+        window = wanted.window(first.page.total_results, size)
+        numbers = [number for number in window.pages(size) if number != 1]
+        others = await asyncio.gather(
+            *(self.media_list(list_name, query.on_page(n)) for n in numbers)
+        )
+        served = {1: first, **dict(zip(numbers, others, strict=True))}
+        ages = [
+            page.stale_age for page in served.values() if page.stale_age is not None
+        ]
+        return ServedWindow(
+            window,
+            first.page.total_results,
+            window.edges({n: page.page.results for n, page in served.items()}, size),
+            max(ages, default=None),
+        )
+
+    async def _served_page(self, list_name: ListName, query: ListQuery) -> ServedPage:
         """One page of one of the caller's lists, from cache when still current."""
         account = await self.account()
         generation_key = _generation_key(account.id, list_name, query.kind)
@@ -295,6 +351,7 @@ class AccountService:
             raise UnknownMediaError(kind, media_id) from exc
         finally:
             await self._cache.bump(_generation_key(account.id, list_name, kind))
+            self._pages.clear()
 
 
 @dataclass(frozen=True, slots=True)
