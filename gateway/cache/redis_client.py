@@ -134,8 +134,10 @@ def connection_pool_kwargs(
         "socket_timeout": timeout,
         "retry": Retry(ExponentialWithJitterBackoff(base=RETRY_BACKOFF_BASE), 1),
         "health_check_interval": HEALTH_CHECK_INTERVAL,
-        # A BlockingConnectionPool's wait for a free connection.
-        "timeout": timeout,
+        # A BlockingConnectionPool's wait for a free connection: all of them busy
+        # is this process's own burst (or a pause of it), not Redis failing, so it
+        # gets the whole budget of a command, both attempts.
+        "timeout": 2 * timeout,
     }
 
 
