@@ -20,20 +20,12 @@ from tests.conftest import (
     running_gateway,
     side_connection,
 )
-from tests.graphql_client import GraphQLClient, Result
+from tests.graphql_client import GraphQLClient
+from tests.test_redis_outage import FAVORITES, LIST_READS, SET_FAVORITE, favorite_ids
 
-FAVORITES = "{ account { id favorites(mediaType: MOVIE) { results { id } } } }"
-SET_FAVORITE = """mutation ($id: Int!) {
-  setFavorite(mediaType: MOVIE, mediaId: $id, favorite: true) { favorite } }"""
-LIST_READS = "GET /account/{account_id}/{list}/{media}"
 MOST_READS = 5
 CONCURRENT = 8
 LATER_WRITES = (604, 605, 278, 238)
-
-
-def favorite_ids(result: Result) -> set[int]:
-    assert result.errors == [], result.errors
-    return {item["id"] for item in result.data["account"]["favorites"]["results"]}
 
 
 @pytest.fixture

@@ -77,9 +77,10 @@ def redis_backend(
 ) -> BaseCache:
     """A Redis backend whose connections recover and learn `server_epoch`.
 
-    Each attempt of a command is bounded by `timeout` (connect, then the answer);
-    with redis-py's one retry, a command takes at most about twice that before it
-    fails. aiocache's own timeout is off: redis-py's bound every wait already, and
+    Each attempt of a command is bounded by `timeout` (connect, then the answer),
+    and so is, twice over, the wait for a free pooled connection; with redis-py's
+    one retry, a command fails after about four times `timeout` at worst.
+    aiocache's own timeout is off: redis-py's bound every wait already, and
     aiocache's would cost a task per call and cut the retry short.
     """
     return RedisCache(
