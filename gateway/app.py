@@ -1,7 +1,9 @@
 """`create_app(settings)`: the Starlette application and what it owns for its lifetime.
 
 The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
-stick to the next) and one cache per process, and closes both on shutdown.
+stick to the next) and one cache per process, and closes both on shutdown. The
+apps mounted beside `/graphql` have their lifespans run around it, which Starlette
+does not do for a `Mount`: the embedded reference API closes its database then.
 """
 
 import contextlib
@@ -13,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.accounts.service import CachePolicy
 from gateway.accounts.single_flight import SingleFlight
@@ -22,9 +24,11 @@ from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
+from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.responses import ResponseCache
 from gateway.transport.view import GraphQLView, State
 from gateway.upstream.breaker import BreakerState, CircuitBreaker
@@ -38,9 +42,18 @@ from gateway.upstream.errors import (
 from gateway.upstream.retry import RetryPolicy
 
 
-def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The gateway for `settings`; `routes` are mounted beside `/graphql`.
+def create_app(
+    settings: Settings,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    links: Sequence[Link] = (),
+    metrics_dir: str | None = None,
+) -> Starlette:
+    """The gateway for `settings`; `routes` are mounted beside `/graphql`, and
+    `GET /` lists `links` (what `routes` offer a visitor) after `/graphql`.
 
+    `metrics_dir` is where the worker processes of one `gateway serve --workers N`
+    keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
     Raises `ValueError` without an upstream URL: the CLI, which can embed the
     reference API, fills it in.
     """
@@ -56,17 +69,23 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
         forwarded_headers=settings.upstream_headers,
         responses=ResponseCache(settings.response_cache_bytes),
         flights=SingleFlight(enabled=settings.single_flight),
+        ide=GraphiQLPage(settings.graphiql_assets_url),
     )
+    mounted = [
+        r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
+    ]
     return Starlette(
         routes=[
+            index_route(links),
             Route("/graphql", view),  # the view answers other methods itself
+            assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url),
+        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir, mounted),
     )
 
 
@@ -109,11 +128,14 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 
 def _lifespan(
-    settings: Settings, upstream_url: str
+    settings: Settings,
+    upstream_url: str,
+    metrics_dir: str | None,
+    mounted: Sequence[Starlette],
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
-        metrics = Metrics()
+        metrics = Metrics(metrics_dir)
         cache = create_cache(
             settings.cache_url,
             max_entries=settings.cache_max_entries,
@@ -122,7 +144,7 @@ def _lifespan(
             write_timeout=settings.cache_write_timeout,
             on_event=metrics.count_cache_event,
         )
-        async with _session(settings) as session:
+        async with _lifespans_of(mounted), _session(settings) as session:
             try:
                 yield {
                     "client": _client(settings, session, upstream_url, metrics),
@@ -136,6 +158,15 @@ def _lifespan(
     return lifespan
 
 
+@contextlib.asynccontextmanager
+async def _lifespans_of(apps: Sequence[Starlette]) -> AsyncIterator[None]:
+    """Run the lifespan of each of `apps`, ending them in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        yield
+
+
 def _client(
     settings: Settings,
     session: aiohttp.ClientSession,
@@ -145,7 +176,7 @@ def _client(
     """The upstream client with the retry policy and the one breaker of this process."""
 
     def show(state: BreakerState) -> None:
-        metrics.breaker_state.state(state.value)
+        metrics.show_breaker_state(state.value)
 
     breaker = CircuitBreaker(
         settings.upstream_breaker_failures,
@@ -184,7 +215,7 @@ async def healthz(_: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus scrape endpoint: this process's counters."""
+    """Prometheus scrape endpoint: this process's counters, or its worker group's."""
     body, content_type = request.state.metrics.exposition()
     return Response(body, headers={"content-type": content_type})
 

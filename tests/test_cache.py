@@ -9,7 +9,7 @@ import pytest
 from gateway.cache import Cache, CacheConfigError, create_cache
 from gateway.cache.store import GENERATION_TTL
 from harness.redis_server import RedisServer
-from harness.servers import bound_socket
+from harness.servers import free_port
 from tests.conftest import crash_and_restart, side_connection
 
 SIX = [f"gen:{{a:1}}:{n}" for n in range(6)]
@@ -160,10 +160,7 @@ async def test_ping(cache: Cache) -> None:
 
 
 async def test_ping_is_false_when_redis_is_gone() -> None:
-    sock = bound_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    cache = create_cache(f"redis://127.0.0.1:{port}/0", max_entries=10)
+    cache = create_cache(f"redis://127.0.0.1:{free_port()}/0", max_entries=10)
     try:
         assert await cache.ping() is False
     finally:
