@@ -1,7 +1,7 @@
 """Retries, deadline and circuit breaker, end to end against the live reference API.
 
-Caches are off (TTL 0) so that every query reaches upstream and `Calls` counts
-exactly the attempts the gateway made.
+Caches are off (TTL 0, nothing served stale) so that every query reaches upstream
+and `Calls` counts exactly the attempts the gateway made.
 """
 
 import asyncio
@@ -37,6 +37,7 @@ def resilient(upstream_url: str, **overrides: Any) -> Settings:
         "upstream_retry_backoff": 0.01,
         "account_ttl": 0,
         "list_ttl": 0,
+        "stale_ttl": 0,
     }
     return Settings(upstream_url=upstream_url, **{**options, **overrides})
 
