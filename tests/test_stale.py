@@ -257,3 +257,34 @@ async def test_stale_ttl_zero_serves_no_stale_account(
         result = await alice.query(LISTS)
     assert result.data == {"account": None}
     assert result.codes == ["UPSTREAM_ERROR"]
+
+
+async def test_while_the_breaker_is_open_stale_data_is_served_without_calling(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], cache_url: str | None
+) -> None:
+    settings = uncached_settings(
+        upstream,
+        cache_url,
+        upstream_retries=0,
+        upstream_breaker_min_calls=3,
+        upstream_breaker_open_time=60.0,
+        upstream_breaker_max_open_time=60.0,
+    )
+    async with running_gateway(settings) as server:
+        alice, bob = client_for(server, ALICE), client_for(server, BOB)
+        fresh = await alice.query(LISTS)
+        upstream.faults.status = 503
+        assert (await alice.query(LISTS)).errors == []  # three failed attempts
+        upstream.faults.clear()  # upstream answers again, but the breaker is open
+        upstream.calls.reset()
+        stale = await alice.query(LISTS)
+        refused = await bob.query(LISTS)
+        assert upstream.calls.total() == 0
+    assert stale.errors == [] and stale.data == fresh.data
+    assert stale_paths(stale) == [
+        ["account"],
+        ["account", "favs"],
+        ["account", "watchlist"],
+    ]
+    assert refused.codes == ["UPSTREAM_UNAVAILABLE"]
+    assert "will not call it again" in refused.errors[0]["message"]
