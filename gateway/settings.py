@@ -165,18 +165,18 @@ class Settings:
         low=1,
     )
     upstream_breaker_open_time: float = _setting(
-        0.25,
+        0.2,
         "seconds the breaker stays open the first time; opened n times in a row "
         "(its probes failed), n times this, up to the max open time below. The "
         "count starts again once the breaker stayed closed for a whole window",
         low=0.001,
     )
     upstream_breaker_max_open_time: float = _setting(
-        0.75,
+        0.5,
         "longest the breaker stays open at a time: short, so that the first answer "
-        "after an outage comes within about a second, while a dead upstream gets "
-        "only `GATEWAY_UPSTREAM_BREAKER_PROBES` attempts per open time from each "
-        "process",
+        "after an outage comes within a second (this, then a probe's round trip), "
+        "while a dead upstream still gets only `GATEWAY_UPSTREAM_BREAKER_PROBES` "
+        "attempts per open time from each process",
         low=0.001,
     )
     forward_headers: tuple[str, ...] = _setting(

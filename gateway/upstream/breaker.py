@@ -76,8 +76,8 @@ class BreakerPolicy:
     min_calls: int = 10
     failure_rate: float = 50.0
     probes: int = 3
-    open_time: float = 0.25
-    max_open_time: float = 0.75
+    open_time: float = 0.2
+    max_open_time: float = 0.5
 
     def open_for(self, openings: int) -> float:
         """How long the `openings`-th opening in a row lasts."""
