@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,17 @@ from typing import Any
 
 from bench import procs, upstream, wrk
 from bench.report import Row, markdown, write
-from bench.systems import BENCH, SCENARIOS, SYSTEMS, Layout, Scenario, System
+from bench.systems import (
+    BENCH,
+    DEFAULT_PEERS,
+    SCENARIOS,
+    SYSTEMS,
+    Layout,
+    Scenario,
+    System,
+    peers_dir,
+)
+from harness.servers import free_port
 
 
 def _seconds(value: str) -> float:
@@ -47,7 +56,7 @@ class Config:
     load_cpu: int = 1
     quiet_max_busy: float = 15
     quiet_wait_s: float = 10
-    peers_src: Path = Path("/work/shared/peers")
+    peers_src: Path = DEFAULT_PEERS
     work: Path = BENCH / ".work"
     results: Path = BENCH / "results"
 
@@ -68,17 +77,10 @@ class Config:
             load_cpu=int(env.get("LOAD_CPU", d.load_cpu)),
             quiet_max_busy=float(env.get("QUIET_MAX_BUSY", d.quiet_max_busy)),
             quiet_wait_s=float(env.get("QUIET_WAIT_S", d.quiet_wait_s)),
-            peers_src=Path(env.get("PEERS_SRC", str(d.peers_src))),
+            peers_src=peers_dir(env),
             work=Path(env.get("BENCH_WORK", str(d.work))),
             results=Path(env.get("RESULTS_DIR", str(d.results))),
         )
-
-
-def free_port() -> int:
-    """A free loopback port (the kernel picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _T0 = time.monotonic()
@@ -92,7 +94,7 @@ def log(message: str) -> None:
 def prepare_peers(cfg: Config) -> Layout:
     """Copy the read-only peers to scratch and `npm ci` there once.
 
-    /work/shared is read-only (also in CI), so node_modules cannot live there.
+    The shared peers are read-only (also in CI), so node_modules cannot live there.
     The files are copied on every run (cheap), node_modules only installed
     when missing: `rm -rf bench/.work` forces a fresh install.
     """

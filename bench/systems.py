@@ -8,18 +8,27 @@ scripts; Mesh serves its generated schema and uses its own `lua/mesh-*.lua`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
+#: The shared peers (read-only) sit beside the repository; `PEERS_ENV` overrides.
+DEFAULT_PEERS = REPO.parent / "shared" / "peers"
+PEERS_ENV = "GATEWAY_PEERS_DIR"
+
+
+def peers_dir(env: Mapping[str, str]) -> Path:
+    """Where the shared peers are: `PEERS_ENV` if set, else `DEFAULT_PEERS`."""
+    return Path(env.get(PEERS_ENV) or DEFAULT_PEERS)
 
 
 @dataclass(frozen=True)
 class Layout:
     """Where things are: the scratch copy of the peers, and this repository."""
 
-    peers: Path  # copy of /work/shared/peers, with node_modules
+    peers: Path  # scratch copy of the shared peers, with node_modules
 
     @property
     def loadgen(self) -> Path:

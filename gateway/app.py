@@ -37,9 +37,16 @@ from gateway.upstream.errors import (
 from gateway.upstream.retry import RetryPolicy
 
 
-def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    metrics_dir: str | None = None,
+) -> Starlette:
     """The gateway for `settings`; `routes` are mounted beside `/graphql`.
 
+    `metrics_dir` is where the worker processes of one `gateway serve --workers N`
+    keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
     Raises `ValueError` without an upstream URL: the CLI, which can embed the
     reference API, fills it in.
     """
@@ -65,7 +72,7 @@ def create_app(settings: Settings, *, routes: Sequence[BaseRoute] = ()) -> Starl
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url),
+        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir),
     )
 
 
@@ -108,11 +115,11 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 
 def _lifespan(
-    settings: Settings, upstream_url: str
+    settings: Settings, upstream_url: str, metrics_dir: str | None
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
-        metrics = Metrics()
+        metrics = Metrics(metrics_dir)
         cache = create_cache(
             settings.cache_url,
             max_entries=settings.cache_max_entries,
@@ -143,7 +150,7 @@ def _client(
     """The upstream client with the retry policy and the one breaker of this process."""
 
     def show(state: BreakerState) -> None:
-        metrics.breaker_state.state(state.value)
+        metrics.show_breaker_state(state.value)
 
     breaker = CircuitBreaker(breaker_policy(settings), on_change=show)
     retry = RetryPolicy(
@@ -191,7 +198,7 @@ async def healthz(_: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus scrape endpoint: this process's counters."""
+    """Prometheus scrape endpoint: this process's counters, or its worker group's."""
     body, content_type = request.state.metrics.exposition()
     return Response(body, headers={"content-type": content_type})
 

@@ -6,8 +6,11 @@ it first). Without an upstream URL, the reference API is served under `/api` of
 the same server and used as the upstream, with a demo sign-in for browsers.
 """
 
+import contextlib
 import copy
 import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +22,7 @@ from strawberry.printer import print_schema
 
 from gateway import reference_api
 from gateway.app import create_app, schema_limits
+from gateway.metrics import MULTIPROCESS_ENV
 from gateway.schema import create_schema
 from gateway.settings import (
     DEFAULT_REFERENCE_DB,
@@ -35,13 +39,17 @@ _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
 def build_app() -> Starlette:
     """The app for this process, from the environment (uvicorn's factory)."""
     settings = Settings.from_environ(os.environ)
+    # Set by `serve` for its workers (`_worker_metrics`).
+    metrics_dir = os.environ.get(MULTIPROCESS_ENV) if settings.workers > 1 else None
     if settings.upstream_url is not None:
-        return create_app(settings)
+        return create_app(settings, metrics_dir=metrics_dir)
     host = _LOOPBACK.get(settings.host, settings.host)
     embedded = replace(settings, upstream_url=f"http://{host}:{settings.port}/api")
     api = reference_api.create_app(db_path=settings.reference_db)
     return create_app(
-        embedded, routes=[Mount("/api", api), *reference_api.demo_routes()]
+        embedded,
+        routes=[Mount("/api", api), *reference_api.demo_routes()],
+        metrics_dir=metrics_dir,
     )
 
 
@@ -77,16 +85,33 @@ def serve(
     )
     settings = _settings()  # fail here, once, on a bad value
     _greet(settings)
-    uvicorn.run(
-        "gateway.cli:build_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        log_config=_log_config(settings.log_level),
-        access_log=False,  # gateway.edge.access_log writes one line per request
-    )
+    with _worker_metrics(settings.workers):
+        uvicorn.run(
+            "gateway.cli:build_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=_log_config(settings.log_level),
+            access_log=False,  # gateway.edge.access_log writes one line per request
+        )
+
+
+@contextlib.contextmanager
+def _worker_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory for their metrics while they run.
+
+    It goes into the environment before uvicorn spawns the workers, which is what
+    prometheus-client reads when they import it; it is removed at exit, so no
+    count of an earlier run is ever added in.
+    """
+    if workers == 1:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="gateway-metrics-") as directory:
+        os.environ[MULTIPROCESS_ENV] = directory
+        yield
 
 
 @cli.command("settings")

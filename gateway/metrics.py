@@ -2,33 +2,56 @@
 
 Each app builds its own registry rather than using prometheus-client's global one,
 so that several apps in one process (tests, embedded servers) never share counts.
-With `--workers N` each worker process reports its own figures.
+
+With `gateway serve --workers N` each worker is its own process, and a scrape
+reaches whichever worker accepts it. So the CLI gives the workers one directory
+(`MULTIPROCESS_ENV`, set before they start: prometheus-client picks its storage
+when it is imported) where each keeps its values in files, and `/metrics` adds up
+the whole process group (prometheus-client's multiprocess mode). Counters of a
+worker that ended still count; gauges of live workers only.
 
 Labels are bounded on purpose: operations are named by the client but capped to
 their first `MAX_OPERATION_NAME` characters, endpoints are path templates, never
 paths with ids, and nothing derived from credentials is ever a label.
 """
 
+import os
+import re
+from pathlib import Path
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Enum,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+#: The variable that puts prometheus-client in multiprocess mode, naming its directory.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 MAX_OPERATION_NAME = 64
+BREAKER_STATES = ("closed", "open", "half_open")
+# prometheus-client's files of gauges counted for live processes only.
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 class Metrics:
-    """The counters of one app; every component that counts is handed this object."""
+    """The counters of one app; every component that counts is handed this object.
 
-    def __init__(self) -> None:
+    `multiprocess_dir` is the directory of a worker process group (None: this
+    process alone); the process must have started with `MULTIPROCESS_ENV` naming it.
+    """
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
         # `*_created` series double the output and no dashboard of ours reads them.
         disable_created_metrics()  # type: ignore[no-untyped-call]
+        self._multiprocess_dir = multiprocess_dir
+        if multiprocess_dir is not None:
+            forget_dead_workers(multiprocess_dir)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "gateway_graphql_requests",
@@ -67,12 +90,22 @@ class Metrics:
             "Queries answered by an identical request's execution in flight.",
             registry=self.registry,
         )
-        self.breaker_state = Enum(
+        # A gauge per state rather than an Enum, which multiprocess mode cannot
+        # add up; the label keeps the Enum's name, so the series stay the same.
+        self.breaker_state = Gauge(
             "gateway_upstream_breaker_state",
-            "State of the circuit breaker in front of the REST API.",
-            states=["closed", "open", "half_open"],
+            "State of the circuit breaker in front of the REST API: 1 for the"
+            " current state (with --workers N: how many workers are in it).",
+            ["gateway_upstream_breaker_state"],
+            multiprocess_mode="livesum",
             registry=self.registry,
         )
+        self.show_breaker_state("closed")
+
+    def show_breaker_state(self, current: str) -> None:
+        """The breaker is now in `current`, one of `BREAKER_STATES`."""
+        for state in BREAKER_STATES:
+            self.breaker_state.labels(state).set(1 if state == current else 0)
 
     def count_request(self, operation: str | None, outcome: str) -> None:
         """One GraphQL request ended with `outcome` (`ok` or an error code)."""
@@ -84,5 +117,33 @@ class Metrics:
         self.cache_events.labels(event=event).inc()
 
     def exposition(self) -> tuple[bytes, str]:
-        """The metrics in Prometheus' text format, and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        """The metrics in Prometheus' text format (of the whole process group in
+        multiprocess mode), and its content type."""
+        if self._multiprocess_dir is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        group = CollectorRegistry()
+        MultiProcessCollector(group, path=self._multiprocess_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(group), CONTENT_TYPE_LATEST
+
+
+def forget_dead_workers(directory: str) -> None:
+    """Drop the live gauges of workers that have ended, killed ones included.
+
+    uvicorn starts a new worker in place of each that ends (restarts and reloads
+    too), after the old one is gone, so a worker starting up cleans after it; the
+    CLI removes the whole directory at exit.
+    """
+    for path in Path(directory).iterdir():
+        match = _LIVE_GAUGE_FILE.fullmatch(path.name)
+        if match and not _running(int(match.group(1))):
+            mark_process_dead(int(match.group(1)), directory)  # type: ignore[no-untyped-call]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True

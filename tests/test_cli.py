@@ -1,10 +1,6 @@
 """The `gateway` command, run as a newcomer and an operator would run it."""
 
 import asyncio
-import contextlib
-import os
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -12,11 +8,11 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.reference_api import ALICE, BOB
-from harness.servers import bound_socket
+from harness.commands import GatewayCommand, gateway_command
+from harness.servers import free_port
 from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTED = b"Uvicorn running on"
 LISTS = "{ account { id favorites(mediaType: MOVIE) { results { id } } } }"
 SET_FAVORITE = """mutation ($id: Int!, $on: Boolean!) {
   setFavorite(mediaType: MOVIE, mediaId: $id, favorite: $on) { favorite } }"""
@@ -28,47 +24,12 @@ def test_export_schema_prints_schema_graphql() -> None:
     assert result.output == (ROOT / "schema.graphql").read_text()
 
 
-def free_port() -> int:
-    sock = bound_socket()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@contextlib.asynccontextmanager
-async def command(*args: str, env: dict[str, str]) -> AsyncIterator[list[bytes]]:
-    """Run `python -m gateway ARGS` until its server has started; yields its stdout."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        *args,
-        env={**os.environ, **env},
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    try:
-        await asyncio.wait_for(_started(process.stderr), timeout=60)
-        yield (await _available(process.stdout)).splitlines()
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-async def _started(stderr: asyncio.StreamReader) -> None:
-    while line := await stderr.readline():
-        if STARTED in line:
-            return
-    raise AssertionError("the server exited before it started")
-
-
-async def _available(stdout: asyncio.StreamReader) -> bytes:
-    try:
-        return await asyncio.wait_for(stdout.read(4096), timeout=5)
-    except TimeoutError:
-        return b""
+async def greeting(command: GatewayCommand) -> list[bytes]:
+    """What `gateway serve` printed before it started serving: up to its token."""
+    lines = []
+    while not lines or not lines[-1].startswith(b"Demo token"):
+        lines.append(await asyncio.wait_for(command.lines.get(), timeout=10))
+    return lines
 
 
 async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
@@ -77,9 +38,10 @@ async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
         "GATEWAY_PORT": str(port),
         "GATEWAY_REFERENCE_DB": str(tmp_path / "db.sqlite3"),
     }
-    async with command("serve", env=env) as output:
-        assert f"GraphiQL: http://127.0.0.1:{port}/graphql".encode() in output
-        assert f"Bearer {ALICE.token}".encode() in b"\n".join(output)
+    async with gateway_command("serve", env=env, keep_stdout=True) as serving:
+        output = await greeting(serving)
+        assert f"GraphiQL: http://127.0.0.1:{port}/graphql\n".encode() in output
+        assert f"Bearer {ALICE.token}".encode() in output[-1]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
             client = GraphQLClient(
                 http,
@@ -102,7 +64,7 @@ async def test_demo_sign_in_lets_a_browser_query_without_headers(
         "GATEWAY_PORT": str(port),
         "GATEWAY_REFERENCE_DB": str(tmp_path / "db.sqlite3"),
     }
-    async with command("serve", env=env), aiohttp.ClientSession() as browser:
+    async with gateway_command("serve", env=env), aiohttp.ClientSession() as browser:
         base = f"http://127.0.0.1:{port}"
         async with browser.get(f"{base}/demo") as page:
             assert page.status == 200 and "bob" in await page.text()
@@ -134,9 +96,9 @@ async def test_two_serve_processes_sharing_redis_read_their_writes(
         "GATEWAY_CACHE_URL": redis_url,
     }
     async with (
-        command(*api, env={}),
-        command("serve", env={**shared, "GATEWAY_PORT": str(one_port)}),
-        command("serve", "--port", str(two_port), env=shared),
+        gateway_command(*api, env={}),
+        gateway_command("serve", env={**shared, "GATEWAY_PORT": str(one_port)}),
+        gateway_command("serve", "--port", str(two_port), env=shared),
         aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
     ):
         alice = {"Authorization": f"Bearer {ALICE.token}"}
@@ -161,7 +123,7 @@ async def test_reference_api_serves_generated_users_and_controls() -> None:
     port = free_port()
     args = ("reference-api", "--port", str(port), "--db", ":memory:")
     async with (
-        command(*args, "--users", "3", "--control", env={}),
+        gateway_command(*args, "--users", "3", "--control", env={}),
         aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
     ):
         api = f"http://127.0.0.1:{port}/api"

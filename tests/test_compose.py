@@ -2,7 +2,8 @@
 
 Docker need not run: the files are parsed, every `GATEWAY_*` variable goes through
 `Settings.from_environ`, the reference API's arguments through its click command,
-and the python health checks run against real servers on loopback.
+the python health checks run against real servers on loopback, and which services
+a command starts follows compose's profile rules (`started`).
 """
 
 import asyncio
@@ -31,6 +32,11 @@ REPLICAS = ("gateway-1", "gateway-2")
 GATEWAYS = ("gateway", *REPLICAS)
 PROJECT_IMAGE = ("reference-api", *GATEWAYS)
 SETTING_FIELDS = {field.name for field in dataclasses.fields(Settings)}
+DOTENV = dict(
+    line.split("=", 1)
+    for line in (ROOT / ".env").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
 HEALTH_URL = re.compile(r"http://127\.0\.0\.1:(\d+)/[\w/]*")
 
 
@@ -51,6 +57,25 @@ def reference_api_params() -> dict[str, Any]:
     assert command[0] == "reference-api"
     context = cli.commands["reference-api"].make_context("reference-api", command[1:])
     return context.params
+
+
+def started(*flags: str) -> set[str]:
+    """The services `docker compose [--profile FLAG]... up` starts.
+
+    Compose's rules: a service without `profiles` always runs, one with them when
+    one is active; the active profiles are the `--profile` flags, or else
+    COMPOSE_PROFILES (here: from ./.env, as a shell without it would have).
+    """
+    active = set(flags) or set(DOTENV.get("COMPOSE_PROFILES", "").split(",")) - {""}
+    return {
+        name
+        for name, service in SERVICES.items()
+        if not service.get("profiles") or active & set(service["profiles"])
+    }
+
+
+def gateways_in(names: set[str]) -> set[str]:
+    return {name for name in names if SERVICES[name].get("command") == ["serve"]}
 
 
 def ports(name: str) -> list[tuple[int, int]]:
@@ -184,12 +209,34 @@ def test_published_ports_match_the_listening_ports() -> None:
     assert len(published) == len(set(published))
 
 
-def test_redis_and_only_its_users_are_under_a_profile() -> None:
-    profiled = {name for name in SERVICES if SERVICES[name].get("profiles")}
-    assert profiled == {"redis", *REPLICAS}
-    for name in SERVICES:
-        if name not in profiled:
-            assert profiled.isdisjoint(SERVICES[name].get("depends_on", {})), name
+def test_up_starts_one_gateway_on_the_reference_api() -> None:
+    services = started()
+    assert gateways_in(services) == {"gateway"}
+    assert services == {"reference-api", "gateway"}
+    assert settings_of("gateway").cache_url == "memory://"
+
+
+def test_profile_replicas_starts_only_gateways_sharing_redis() -> None:
+    services = started("replicas")
+    gateways = gateways_in(services)
+    assert gateways == set(REPLICAS)
+    cache_urls = {settings_of(name).cache_url for name in gateways}
+    assert len(cache_urls) == 1 and urlsplit(cache_urls.pop()).scheme == "redis"
+    assert "redis" in services
+    published = [host for name in gateways for host, _ in ports(name)]
+    assert len(published) == len(gateways) == len(set(published))
+
+
+def test_every_started_service_has_its_dependencies_started() -> None:
+    for flags in [(), ("replicas",), ("single", "replicas")]:
+        services = started(*flags)
+        for name in services:
+            assert set(SERVICES[name].get("depends_on", {})) <= services, (flags, name)
+
+
+def test_dotenv_holds_only_the_default_profile() -> None:
+    assert DOTENV == {"COMPOSE_PROFILES": "single"}
+    assert ".env" in dockerignore()
 
 
 def test_every_service_has_a_healthcheck() -> None:

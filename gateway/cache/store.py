@@ -183,6 +183,8 @@ class Cache:
         return int(value)
 
     async def _read_generations(self, keys: Sequence[str]) -> list[int | None]:
+        if not keys:  # a response that read no list; MGET needs a key
+            return []
         values = await self._backend.multi_get(list(keys))
         return [None if value is None else int(value) for value in values]
 

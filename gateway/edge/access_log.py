@@ -4,10 +4,17 @@ The id is the caller's `X-Request-ID` when it is acceptable, else a fresh one; i
 echoed in the response and sent upstream (`gateway.edge.request_id`), so one request can
 be followed across both services. A line holds no header, cookie, query string or
 body: nothing a caller sent as a secret can reach the logs.
+
+Each line also says when the request arrived (ISO-8601, UTC) and which replica
+served it (`host`, `pid`: one of several workers or containers), so that the lines
+of a whole deployment can be merged and still read.
 """
 
+import datetime
 import json
 import logging
+import os
+import socket
 import time
 
 from starlette.datastructures import Headers
@@ -24,12 +31,14 @@ class AccessLogMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.host = socket.gethostname()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = accept_request_id(Headers(scope=scope).get(HEADER))
+        arrived = time.time()
         started = time.perf_counter()
         status = 500  # what the client sees if the app fails before answering
 
@@ -47,20 +56,31 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if LOGGER.isEnabledFor(logging.INFO):
-                LOGGER.info(_line(scope, request_id, status, started))
+                took = time.perf_counter() - started
+                LOGGER.info(self._line(scope, request_id, status, arrived, took))
+
+    def _line(
+        self, scope: Scope, request_id: str, status: int, arrived: float, took: float
+    ) -> str:
+        state = scope.get("state", {})
+        return json.dumps(
+            {
+                "time": _iso_utc(arrived),
+                "host": self.host,
+                "pid": os.getpid(),
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(took * 1000, 2),
+                "operation": state.get("operation"),
+                "outcome": state.get("outcome"),
+            },
+            separators=(",", ":"),
+        )
 
 
-def _line(scope: Scope, request_id: str, status: int, started: float) -> str:
-    state = scope.get("state", {})
-    return json.dumps(
-        {
-            "request_id": request_id,
-            "method": scope["method"],
-            "path": scope["path"],
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "operation": state.get("operation"),
-            "outcome": state.get("outcome"),
-        },
-        separators=(",", ":"),
-    )
+def _iso_utc(timestamp: float) -> str:
+    """`2026-12-02T00:10:11.123Z`: ISO-8601 in UTC, to the millisecond."""
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
