@@ -78,6 +78,7 @@ def attempts(endpoint: str, status: str) -> dict[str, str]:
 
 
 REQUESTS = "gateway_upstream_requests_total"
+OPENED = "gateway_upstream_breaker_opened_total"
 
 
 async def test_a_get_is_retried_through_a_burst_of_503s(
@@ -197,6 +198,7 @@ async def test_the_breaker_opens_and_then_fails_fast_without_calling(
         assert await breaker_is(http, server, "closed")  # 2 of 5 failed
         assert (await client.query(ACCOUNT)).codes == ["UPSTREAM_ERROR"]
         assert await breaker_is(http, server, "open")  # 3 of 6
+        assert await metric(http, server, OPENED) == 1
         started = time.monotonic()
         result = await client.query(ACCOUNT)
         assert time.monotonic() - started < settings.upstream_timeout
@@ -258,6 +260,7 @@ async def test_half_open_probes_outlast_one_that_meets_a_fault(
         assert (await client.query(ACCOUNT)).errors == []  # 1 of 3 failed
         assert await breaker_is(http, server, "closed")
         assert upstream.calls.count(GET_ACCOUNT) == 3
+        assert await metric(http, server, OPENED) == 1  # the probe did not reopen it
 
 
 async def readiness(http: aiohttp.ClientSession, server: RunningServer) -> int:
