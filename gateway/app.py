@@ -1,7 +1,9 @@
 """`create_app(settings)`: the Starlette application and what it owns for its lifetime.
 
 The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
-stick to the next) and one cache per process, and closes both on shutdown.
+stick to the next) and one cache per process, and closes both on shutdown. The
+apps mounted beside `/graphql` have their lifespans run around it, which Starlette
+does not do for a `Mount`: the embedded reference API closes its database then.
 """
 
 import contextlib
@@ -13,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.accounts.service import CachePolicy
 from gateway.accounts.single_flight import SingleFlight
@@ -22,9 +24,11 @@ from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
+from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.responses import ResponseCache
 from gateway.transport.view import GraphQLView, State
 from gateway.upstream.breaker import BreakerPolicy, BreakerState, CircuitBreaker
@@ -41,9 +45,11 @@ def create_app(
     settings: Settings,
     *,
     routes: Sequence[BaseRoute] = (),
+    links: Sequence[Link] = (),
     metrics_dir: str | None = None,
 ) -> Starlette:
-    """The gateway for `settings`; `routes` are mounted beside `/graphql`.
+    """The gateway for `settings`; `routes` are mounted beside `/graphql`, and
+    `GET /` lists `links` (what `routes` offer a visitor) after `/graphql`.
 
     `metrics_dir` is where the worker processes of one `gateway serve --workers N`
     keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
@@ -62,17 +68,23 @@ def create_app(
         forwarded_headers=settings.upstream_headers,
         responses=ResponseCache(settings.response_cache_bytes),
         flights=SingleFlight(enabled=settings.single_flight),
+        ide=GraphiQLPage(settings.graphiql_assets_url),
     )
+    mounted = [
+        r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
+    ]
     return Starlette(
         routes=[
+            index_route(links),
             Route("/graphql", view),  # the view answers other methods itself
+            assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir),
+        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir, mounted),
     )
 
 
@@ -115,7 +127,10 @@ def _cors(origins: Sequence[str]) -> Middleware:
 
 
 def _lifespan(
-    settings: Settings, upstream_url: str, metrics_dir: str | None
+    settings: Settings,
+    upstream_url: str,
+    metrics_dir: str | None,
+    mounted: Sequence[Starlette],
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
@@ -127,7 +142,7 @@ def _lifespan(
             backoff=settings.cache_backoff,
             on_event=metrics.count_cache_event,
         )
-        async with _session(settings) as session:
+        async with _lifespans_of(mounted), _session(settings) as session:
             try:
                 yield {
                     "client": _client(settings, session, upstream_url, metrics),
@@ -139,6 +154,15 @@ def _lifespan(
                 await cache.close()
 
     return lifespan
+
+
+@contextlib.asynccontextmanager
+async def _lifespans_of(apps: Sequence[Starlette]) -> AsyncIterator[None]:
+    """Run the lifespan of each of `apps`, ending them in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        yield
 
 
 def _client(

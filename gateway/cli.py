@@ -34,6 +34,10 @@ from gateway.settings import (
 )
 
 _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
+_EMBEDDED_LINKS = (
+    ("/demo", "sign in as a demo account in the browser, then land in GraphiQL"),
+    ("/api/account", "the embedded reference REST API (a bearer token or cookie)"),
+)
 
 
 def build_app() -> Starlette:
@@ -41,6 +45,12 @@ def build_app() -> Starlette:
     settings = Settings.from_environ(os.environ)
     # Set by `serve` for its workers (`_worker_metrics`).
     metrics_dir = os.environ.get(MULTIPROCESS_ENV) if settings.workers > 1 else None
+    return app_for(settings, metrics_dir=metrics_dir)
+
+
+def app_for(settings: Settings, *, metrics_dir: str | None = None) -> Starlette:
+    """The gateway for `settings`; without an upstream URL, over the reference API
+    served under `/api` of the same server, with the demo sign-in at `/demo`."""
     if settings.upstream_url is not None:
         return create_app(settings, metrics_dir=metrics_dir)
     host = _LOOPBACK.get(settings.host, settings.host)
@@ -49,6 +59,7 @@ def build_app() -> Starlette:
     return create_app(
         embedded,
         routes=[Mount("/api", api), *reference_api.demo_routes()],
+        links=_EMBEDDED_LINKS,
         metrics_dir=metrics_dir,
     )
 

@@ -246,6 +246,14 @@ class Settings:
     max_aliases: int = _setting(30, "most aliases in one query", low=1)
     max_tokens: int = _setting(2_000, "most tokens in one query", low=1)
     introspection: bool = _setting(True, "`false` refuses introspection queries")
+    graphiql_assets_url: str | None = _setting(
+        None,
+        "where GraphiQL's page loads its pinned scripts and styles from, a CDN laid "
+        "out as `<package>@<version>/<file>` such as `https://unpkg.com`; unset: the "
+        "gateway's own copies under `/graphiql/assets`, which need no internet",
+        schemes=("http", "https"),
+        shown_default="own copies",
+    )
     reference_db: str = _setting(
         DEFAULT_REFERENCE_DB, "SQLite file of the embedded reference API"
     )

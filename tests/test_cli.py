@@ -1,6 +1,8 @@
 """The `gateway` command, run as a newcomer and an operator would run it."""
 
 import asyncio
+import os
+import subprocess
 from pathlib import Path
 
 import aiohttp
@@ -54,6 +56,27 @@ async def test_serve_runs_on_the_embedded_reference_api(tmp_path: Path) -> None:
             assert [
                 i["id"] for i in result.data["account"]["favorites"]["results"]
             ] == [13, 680, 550]
+            async with http.get(f"http://127.0.0.1:{port}/") as response:
+                links = [link["href"] for link in (await response.json())["links"]]
+            assert links[:2] == ["/graphql", "/demo"]
+    # Closed on shutdown: SQLite folds its write-ahead log back into the file.
+    assert os.listdir(tmp_path) == ["db.sqlite3"]
+
+
+def test_git_ignores_what_serve_and_the_browser_test_leave_behind() -> None:
+    left = [
+        "reference-api.sqlite3",
+        "reference-api.sqlite3-wal",
+        "reference-api.sqlite3-shm",
+        "tests/artifacts/graphiql-demo.png",
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ignored.stdout.splitlines() == left
 
 
 async def test_demo_sign_in_lets_a_browser_query_without_headers(

@@ -12,11 +12,7 @@ tests/federation/package.json) as subprocesses:
 """
 
 import asyncio
-import contextlib
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,15 +23,14 @@ import pytest
 from harness.servers import RunningServer
 from tests.conftest import ALICE
 from tests.graphql_client import GraphQLClient
+from tests.node_packages import node_env, node_with_packages, run_node, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 FEDERATION = Path(__file__).resolve().parent / "federation"
 SCHEMA = ROOT / "schema.graphql"
 
-NPM_CI_TIMEOUT = 300.0
 COMPOSE_TIMEOUT = 60.0
 READY_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
 
 FAVORITE_MOVIES = """
 {
@@ -51,63 +46,8 @@ FAVORITE_MOVIES = """
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    """The `node` executable, with tests/federation's npm dependencies installed.
-
-    Without node/npm the tests skip, except on CI (`CI=true`), where they fail.
-    """
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        message = "node and npm are needed for the Apollo Federation tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    # npm writes node_modules/.package-lock.json last: without it (or when the
-    # lockfile changed since) the install is missing, partial or stale.
-    installed = FEDERATION / "node_modules" / ".package-lock.json"
-    lockfile = FEDERATION / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lockfile.stat().st_mtime:
-        try:
-            done = subprocess.run(
-                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                cwd=FEDERATION,
-                capture_output=True,
-                text=True,
-                timeout=NPM_CI_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"npm ci in {FEDERATION} took over {NPM_CI_TIMEOUT}s")
-        if done.returncode != 0:
-            pytest.fail(f"npm ci in {FEDERATION} failed:\n{done.stdout}\n{done.stderr}")
-    return node
-
-
-def node_env() -> dict[str, str]:
-    """The environment for node subprocesses: loopback only, no Apollo telemetry."""
-    no_proxy = ",".join(
-        filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])
-    )
-    return {
-        **os.environ,
-        "NO_PROXY": no_proxy,
-        "no_proxy": no_proxy,
-        "APOLLO_TELEMETRY_DISABLED": "true",
-    }
-
-
-async def stop(process: asyncio.subprocess.Process) -> None:
-    """End `process`: close its stdin, SIGTERM it, and SIGKILL it if it lingers."""
-    if process.stdin is not None:
-        process.stdin.close()
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+    """`node`, with tests/federation's npm dependencies installed."""
+    return node_with_packages(FEDERATION)
 
 
 async def ready_url(stdout: asyncio.StreamReader) -> str | None:
@@ -153,24 +93,14 @@ async def router(node: str, gateway: RunningServer) -> AsyncIterator[str]:
 
 
 async def test_our_schema_composes_with_a_subgraph_extending_movie(node: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(FEDERATION / "compose.mjs"),
-        str(SCHEMA),
-        cwd=FEDERATION,
-        env=node_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    returncode, out, err = await run_node(
+        node, FEDERATION / "compose.mjs", str(SCHEMA), limit=COMPOSE_TIMEOUT
     )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), COMPOSE_TIMEOUT)
-    finally:
-        await stop(process)
-    assert out, f"compose.mjs printed nothing (exit {process.returncode}): {err!r}"
+    assert out, f"compose.mjs printed nothing (exit {returncode}): {err!r}"
     result: dict[str, Any] = json.loads(out)
 
     assert result["ok"] is True, json.dumps(result.get("errors"), indent=2)
-    assert process.returncode == 0
+    assert returncode == 0
     supergraph: str = result["supergraph"]
     # Both subgraphs resolve Movie by its id; the tagline comes from the catalogue.
     assert '@join__type(graph: ACCOUNTS, key: "id")' in supergraph

@@ -90,6 +90,21 @@ async def test_simple_cross_site_posts_never_run_a_mutation(
     assert await favorite_movie_ids(http, upstream) == before
 
 
+async def test_a_refused_text_plain_post_says_what_works_and_that_works(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    body = json.dumps({"query": "{ account { id } }"}).encode()
+    plain = {**ALICE, "Content-Type": "text/plain"}
+    status, _, answer = await send(http, gateway, "POST", data=body, headers=plain)
+    assert (status, reason(answer)) == (400, "CSRF_PREVENTED")
+    message = answer["errors"][0]["message"]
+    assert "'Content-Type: application/json'" in message
+    assert "apollo-require-preflight" not in message  # a 415 would follow it
+    advised = {**ALICE, "Content-Type": "application/json"}
+    status, _, answer = await send(http, gateway, "POST", data=body, headers=advised)
+    assert (status, answer) == (200, {"data": {"account": {"id": 12345}}})
+
+
 @pytest.mark.parametrize(
     ("preflight", "status"),
     [
@@ -114,6 +129,7 @@ async def test_a_get_runs_a_query_only_with_a_preflight_header(
     )
     if status == 400:
         assert (answer[0], reason(answer[2])) == (400, "CSRF_PREVENTED")
+        assert "apollo-require-preflight" in answer[2]["errors"][0]["message"]
         assert upstream.calls.total() == 0
     else:
         assert answer[::2] == (200, {"data": {"account": {"id": 12345}}})
@@ -135,6 +151,7 @@ async def test_a_body_that_is_not_json_is_415_even_when_preflighted(
             },
         )
         assert (status, reason(body)) == (415, "UNSUPPORTED_MEDIA_TYPE")
+        assert "'Content-Type: application/json'" in body["errors"][0]["message"]
     assert upstream.calls.total() == 0
 
 

@@ -139,6 +139,20 @@ async def test_browsers_get_graphiql(
         assert "graphiql" in (await response.text()).lower()
 
 
+async def test_the_root_points_to_graphql_as_json_or_html(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    async with http.get(f"{gateway.url}/") as response:
+        assert response.status == 200
+        links = (await response.json())["links"]
+    assert links[0]["href"] == "/graphql"
+    assert "/demo" not in [link["href"] for link in links]  # not embedded here
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    async with http.get(f"{gateway.url}/", headers=browser) as response:
+        assert response.content_type == "text/html"
+        assert '<a href="/graphql">' in await response.text()
+
+
 async def test_health_and_readiness(
     http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream
 ) -> None:

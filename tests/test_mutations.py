@@ -120,16 +120,33 @@ async def test_bad_media_id_is_refused_before_upstream(
     assert await favorite_ids(alice) == [13, 680, 550]
 
 
-async def test_unknown_media_id_is_not_found_and_changes_nothing(
+@pytest.mark.parametrize(
+    ("mutation", "variables", "named"),
+    [
+        (SET_FAVORITE, {"id": 99999999, "on": True}, ("MOVIE", "movie")),
+        (SET_WATCHLIST, {"id": 99999999, "on": True}, ("TV", "TV show")),
+        (RATE, {"type": "TV", "id": 99999999, "rating": 5}, ("TV", "TV show")),
+        (DELETE_RATING, {"id": 99999999}, ("MOVIE", "movie")),
+    ],
+)
+async def test_unknown_media_id_is_not_found_by_id_and_changes_nothing(
     alice: GraphQLClient,
+    mutation: str,
+    variables: dict[str, object],
+    named: tuple[str, str],
 ) -> None:
     before = await favorite_ids(alice)
-    result = await alice.query(SET_FAVORITE, {"id": 99999999, "on": True})
+    result = await alice.query(mutation, variables)
     assert result.data is None
-    assert result.codes == ["NOT_FOUND"]
+    (error,) = result.errors
+    media_type, noun = named
+    assert error["message"] == f"No {noun} with id 99999999 was found."
+    assert error["extensions"] == {
+        "code": "NOT_FOUND",
+        "mediaType": media_type,
+        "mediaId": 99999999,
+    }
     assert await favorite_ids(alice) == before
-    rating = await alice.query(RATE, {"type": "TV", "id": 99999999, "rating": 5})
-    assert rating.codes == ["NOT_FOUND"]
 
 
 async def test_mutation_needs_credentials(

@@ -125,6 +125,8 @@ async def test_no_credentials_is_unauthenticated_without_upstream_call(
     result = await anonymous.query(ACCOUNT)
     assert result.data == {"account": None}
     assert result.codes == ["UNAUTHENTICATED"]
+    assert "'Authorization: Bearer <token>'" in result.errors[0]["message"]
+    assert "/demo" in result.errors[0]["message"]
     assert upstream.calls.total() == 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
@@ -620,8 +621,13 @@ async def test_demo_sign_in_sets_a_session_cookie_the_api_accepts() -> None:
         async with http.post(
             f"{server.url}/demo/sign-in", data=form, allow_redirects=False
         ) as response:
-            assert (response.status, response.headers["Location"]) == (303, "/graphql")
+            assert response.status == 303
+            landing = urlsplit(response.headers["Location"])
             cookie = response.cookies["session_id"]
+        assert landing.path == "/graphql"
+        tab = {key: value for key, [value] in parse_qs(landing.fragment).items()}
+        assert "query MyAccount" in tab["query"] and "alice" in tab["query"]
+        assert json.loads(tab["headers"]) == {"Authorization": f"Bearer {ALICE.token}"}
         assert cookie.value == ALICE.token
         assert (
             cookie["httponly"] and cookie["samesite"] == "lax" and cookie["path"] == "/"

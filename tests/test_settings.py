@@ -31,7 +31,8 @@ def _other_value(declared: dataclasses.Field[Any]) -> tuple[str, Any]:
         choice = next(c for c in spec.choices if c != default)
         return choice, choice
     if spec.schemes:
-        return "redis://cache.example:6380/2", "redis://cache.example:6380/2"
+        url = f"{spec.schemes[-1]}://cache.example:6380/2"
+        return url, url
     if kind is bool:
         return str(not default).lower(), not default
     if kind is int:

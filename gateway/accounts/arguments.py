@@ -49,6 +49,10 @@ class ListQuery:
             )
         return cls(kind, page, language, sort)
 
+    def on_page(self, page: int) -> "ListQuery":
+        """The same list read on another page; raises like `from_args`."""
+        return ListQuery.from_args(self.kind, page, self.language, self.sort)
+
 
 def check_rating(rating: float) -> float:
     """The rating itself; raises `InvalidArgumentError` off 0.5, 1.0, ... 10.0."""

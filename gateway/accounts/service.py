@@ -24,7 +24,9 @@ What is cached, under which key, for how long, and what a mutation invalidates:
   replica sharing the cache is served a list older than the mutation (invariant 2);
 - identical loads in flight at the same moment share one upstream request
   (`SingleFlight`); their keys carry the generation, so a load that began before
-  a mutation is never handed to a reader that began after it.
+  a mutation is never handed to a reader that began after it;
+- within one request, each page is read once, whether by a list field or a
+  connection (`media_window`, over `paging`), and read again after a write.
 """
 
 import asyncio
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gateway.accounts.arguments import ListQuery, check_media_id, check_rating
+from gateway.accounts.paging import Slice, Window, page_size
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
 from gateway.cache.store import Aged
@@ -42,10 +45,17 @@ from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
     UpstreamBroken,
+    UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from gateway.upstream.models import Account, ListName, MediaKind, MediaPage
+from gateway.upstream.models import (
+    Account,
+    ListName,
+    MediaItem,
+    MediaKind,
+    MediaPage,
+)
 
 #: Upstream failures that a stale value may stand in for: upstream's own trouble.
 STALE_IF = (UpstreamUnavailable, UpstreamBroken, UpstreamRateLimited)
@@ -57,7 +67,21 @@ class MissingCredentialsError(Exception):
     """The request carried no credentials, so upstream is not asked at all."""
 
     def __init__(self) -> None:
-        super().__init__("No credentials were sent.")
+        super().__init__(
+            "No credentials were sent: send the header 'Authorization: Bearer "
+            "<token>' (with the embedded reference API, a browser may sign in at "
+            "/demo instead)."
+        )
+
+
+class UnknownMediaError(Exception):
+    """Upstream has no `kind` item `media_id` to write to (it answered 404)."""
+
+    def __init__(self, kind: MediaKind, media_id: int) -> None:
+        noun = "movie" if kind is MediaKind.MOVIE else "TV show"
+        super().__init__(f"No {noun} with id {media_id} was found.")
+        self.kind = kind
+        self.media_id = media_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +113,17 @@ class Served(Generic[T]):
     stale_age: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ServedWindow:
+    """A connection's items by offset, the list's total, and the age in seconds of
+    its oldest page if any was served stale."""
+
+    window: Window
+    total: int
+    edges: list[tuple[int, MediaItem]]
+    stale_age: float | None = None
+
+
 class AccountService:
     """One caller's view of the REST API, built per request around its credentials."""
 
@@ -106,6 +141,9 @@ class AccountService:
         self._policy = policy
         self._credentials = credentials
         self._account: asyncio.Task[Served[Account]] | None = None
+        self._pages: dict[
+            tuple[ListName, ListQuery], asyncio.Future[Served[MediaPage]]
+        ] = {}
         self._generations_read: list[tuple[str, int]] = []
         self._reusable = True
 
@@ -122,6 +160,43 @@ class AccountService:
         return served
 
     async def media_list(
+        self, list_name: ListName, query: ListQuery
+    ) -> Served[MediaPage]:
+        """One page of one of the caller's lists, read at most once per request
+        (until a write to the account): list fields and connections share it."""
+        memo = (list_name, query)
+        if (page := self._pages.get(memo)) is None:
+            page = asyncio.ensure_future(self._served_page(list_name, query))
+            self._pages[memo] = page
+        return await page
+
+    async def media_window(
+        self, list_name: ListName, query: ListQuery, wanted: Slice
+    ) -> ServedWindow:
+        """The items a connection asks for, from the upstream pages that hold them.
+
+        Page 1 comes first: it gives the page size and the total; then the other
+        pages of the window, concurrently, each by the `media_list` path.
+        """
+        first = await self.media_list(list_name, query.on_page(1))
+        size = page_size(len(first.value.results), first.value.total_results)
+        window = wanted.window(first.value.total_results, size)
+        numbers = [number for number in window.pages(size) if number != 1]
+        others = await asyncio.gather(
+            *(self.media_list(list_name, query.on_page(n)) for n in numbers)
+        )
+        served = {1: first, **dict(zip(numbers, others, strict=True))}
+        ages = [
+            page.stale_age for page in served.values() if page.stale_age is not None
+        ]
+        return ServedWindow(
+            window,
+            first.value.total_results,
+            window.edges({n: page.value.results for n, page in served.items()}, size),
+            max(ages, default=None),
+        )
+
+    async def _served_page(
         self, list_name: ListName, query: ListQuery
     ) -> Served[MediaPage]:
         """One page of one of the caller's lists, from cache when still current."""
@@ -159,7 +234,7 @@ class AccountService:
     ) -> bool:
         """Add to or remove from the favorites; the status upstream now holds."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.FAVORITES, kind) as account:
+        async with self._invalidating(ListName.FAVORITES, kind, media_id) as account:
             return await self._client.set_favorite(
                 self._credentials, account.id, kind, media_id, favorite
             )
@@ -169,7 +244,7 @@ class AccountService:
     ) -> bool:
         """Add to or remove from the watchlist; the status upstream now holds."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.WATCHLIST, kind) as account:
+        async with self._invalidating(ListName.WATCHLIST, kind, media_id) as account:
             return await self._client.set_watchlist(
                 self._credentials, account.id, kind, media_id, watchlist
             )
@@ -178,13 +253,13 @@ class AccountService:
         """Rate an item; the rating upstream now holds."""
         check_media_id(media_id)
         check_rating(rating)
-        async with self._invalidating(ListName.RATED, kind):
+        async with self._invalidating(ListName.RATED, kind, media_id):
             return await self._client.rate(self._credentials, kind, media_id, rating)
 
     async def delete_rating(self, kind: MediaKind, media_id: int) -> None:
         """Remove the caller's rating of an item."""
         check_media_id(media_id)
-        async with self._invalidating(ListName.RATED, kind):
+        async with self._invalidating(ListName.RATED, kind, media_id):
             await self._client.delete_rating(self._credentials, kind, media_id)
 
     async def _load_account(self) -> Served[Account]:
@@ -249,16 +324,20 @@ class AccountService:
 
     @contextlib.asynccontextmanager
     async def _invalidating(
-        self, list_name: ListName, kind: MediaKind
+        self, list_name: ListName, kind: MediaKind, media_id: int
     ) -> AsyncIterator[Account]:
-        """Move the list's generation on when the mutation ends, however it ends:
-        upstream may have applied a write whose answer timed out or was garbled."""
+        """Move the list's generation on when the write to `media_id` ends, however
+        it ends: upstream may have applied a write whose answer timed out or was
+        garbled. A 404 means upstream has no such item: `UnknownMediaError`."""
         account = await self.account()
         self._reusable = False
         try:
             yield account
+        except UpstreamNotFound as exc:
+            raise UnknownMediaError(kind, media_id) from exc
         finally:
             await self._cache.bump(_generation_key(account.id, list_name, kind))
+            self._pages.clear()
 
 
 async def account_generations(

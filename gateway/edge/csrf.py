@@ -16,11 +16,21 @@ _SIMPLE_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
 
-MESSAGE = (
-    "This request has been blocked as a potential Cross-Site Request Forgery. "
-    "Send it with 'Content-Type: application/json', or with a non-empty "
-    "'apollo-require-preflight' or 'x-apollo-operation-name' header."
-)
+_BLOCKED = "This request has been blocked as a potential Cross-Site Request Forgery."
+#: What to do instead. A POST's body must be JSON in any case (a preflight header
+#: alone would earn a 415), so its fix is the content type; a GET has no body, so
+#: a header is what forces the preflight.
+ADVICE = {
+    "POST": "Send the body as JSON, with 'Content-Type: application/json'.",
+    "GET": "Send it with a non-empty 'apollo-require-preflight' (or "
+    "'x-apollo-operation-name') header, or POST it with "
+    "'Content-Type: application/json'.",
+}
+
+
+def message(method: str) -> str:
+    """Why a `method` request was refused, and what to send instead."""
+    return f"{_BLOCKED} {ADVICE[method]}"
 
 
 def is_preflighted(headers: Headers) -> bool:

@@ -50,8 +50,11 @@ def refusal_before_parsing(request: Request) -> Response | None:
     if not (request.method == "POST" or (is_get and "query" in request.query_params)):
         return None  # the GraphiQL page, or a method strawberry refuses
     if not csrf.is_preflighted(request.headers):
-        return request_error(400, csrf.MESSAGE, reason="CSRF_PREVENTED")
+        return request_error(400, csrf.message(request.method), reason="CSRF_PREVENTED")
     content_type = csrf.media_type(request.headers.get("content-type", ""))
     if not is_get and content_type != JSON:
-        return request_error(415, f"The request body must be {JSON}.")
+        return request_error(
+            415,
+            f"The request body must be {JSON}: send it with 'Content-Type: {JSON}'.",
+        )
     return None

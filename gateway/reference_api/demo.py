@@ -2,11 +2,14 @@
 
 The routes belong at the root of the gateway's server, next to `/graphql`: the
 `session_id` cookie they set is then sent with every GraphiQL request, and the
-gateway forwards it to the API, which accepts it as the credentials.
+gateway forwards it to the API, which accepts it as the credentials. Signing in
+lands on GraphiQL with a tab that queries the account and shows, in its headers,
+the `Authorization` header that a client outside the browser would send.
 """
 
+import json
 from html import escape
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import (
@@ -29,10 +32,13 @@ _PAGE = """<!doctype html>
 <p>{status}</p>
 {forms}
 <form method="post" action="/demo/sign-out"><button>Sign out</button></form>
-<p><a href="{graphql_path}">Open GraphiQL</a> and run, for example:</p>
+<p>Signing in opens GraphiQL on a query for the account. Or
+<a href="{graphql_path}">open GraphiQL</a> and run, for example:</p>
 <pre>{{ account {{ username
   favorites(mediaType: MOVIE) {{ totalResults results {{ title releaseDate }} }}
   rated(mediaType: TV) {{ results {{ title rating }} }} }} }}</pre>
+<p>Signing out clears the cookie; a GraphiQL tab that sends an
+<code>Authorization</code> header still signs in with it.</p>
 </body>
 </html>
 """
@@ -40,6 +46,41 @@ _FORM = """<form method="post" action="/demo/sign-in">
 <input type="hidden" name="account" value="{username}">
 <button>Sign in as {username}</button> {name}
 </form>"""
+
+
+#: The landing tab's query; `{username}` is the account signed in.
+LANDING_QUERY = """\
+# Signed in as {username} (demo). This tab sends
+# the token in its Headers; other tabs send the
+# session cookie. Run it: Ctrl-Enter or ▶.
+query MyAccount {{
+  account {{
+    id
+    username
+    favorites(mediaType: MOVIE) {{
+      totalResults
+      results {{
+        id
+        title
+      }}
+    }}
+  }}
+}}
+"""
+
+
+def landing_url(graphql_path: str, account: Account) -> str:
+    """GraphiQL with a tab for `account`: its query and headers in the fragment,
+    which the page reads and the browser never sends to a server."""
+    headers = {"Authorization": f"Bearer {account.token}"}
+    fragment = urlencode(
+        {
+            "query": LANDING_QUERY.format(username=account.username),
+            "headers": json.dumps(headers, indent=2),
+        },
+        quote_via=quote,
+    )
+    return f"{graphql_path}#{fragment}"
 
 
 def _page(signed_in: Account | None, graphql_path: str) -> str:
@@ -57,8 +98,9 @@ def demo_routes(*, graphql_path: str = "/graphql") -> list[BaseRoute]:
     """`GET /demo`, `POST /demo/sign-in` (form field `account`), `POST /demo/sign-out`.
 
     Signing in sets the `session_id` cookie (HttpOnly, SameSite=Lax, Path=/) to the
-    account's token and redirects (303) to `graphql_path`; an unknown account is a
-    400. Signing out clears the cookie and redirects to `/demo`.
+    account's token and redirects (303) to GraphiQL at `graphql_path`, opening a
+    tab for the account (`landing_url`); an unknown account is a 400. Signing out
+    clears the cookie and redirects to `/demo`.
     """
 
     async def show(request: Request) -> Response:
@@ -72,7 +114,7 @@ def demo_routes(*, graphql_path: str = "/graphql") -> list[BaseRoute]:
         account = next((a for a in DEMO_ACCOUNTS if a.username == username), None)
         if account is None:
             return PlainTextResponse("Unknown demo account.", status_code=400)
-        response = RedirectResponse(graphql_path, status_code=303)
+        response = RedirectResponse(landing_url(graphql_path, account), status_code=303)
         response.set_cookie(COOKIE, account.token, httponly=True, samesite="lax")
         return response
 

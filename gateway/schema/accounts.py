@@ -6,6 +6,7 @@ import strawberry
 
 from gateway.accounts.arguments import ListQuery
 from gateway.accounts.service import Served
+from gateway.schema.connections import MediaConnection, connection_field
 from gateway.schema.context import Context
 from gateway.schema.media import MediaPage
 from gateway.upstream import models
@@ -60,6 +61,9 @@ class Account:
     rated: MediaPage | None = _list_field(
         ListName.RATED, "The movies or TV shows the account rated, with its rating."
     )
+    favorites_connection: MediaConnection | None = connection_field(ListName.FAVORITES)
+    watchlist_connection: MediaConnection | None = connection_field(ListName.WATCHLIST)
+    rated_connection: MediaConnection | None = connection_field(ListName.RATED)
 
     @classmethod
     def from_model(cls, account: models.Account) -> "Account":

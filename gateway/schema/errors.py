@@ -18,7 +18,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from gateway.accounts.arguments import InvalidArgumentError
-from gateway.accounts.service import MissingCredentialsError
+from gateway.accounts.service import MissingCredentialsError, UnknownMediaError
 from gateway.schema.media import EntityFieldUnavailableError
 from gateway.upstream.errors import (
     UpstreamBadBody,
@@ -42,6 +42,7 @@ _EXPECTED = (
     UpstreamError,
     InvalidArgumentError,
     MissingCredentialsError,
+    UnknownMediaError,
     EntityFieldUnavailableError,
 )
 # What upstream's 4xx statuses mean to a client (the contract's header).
@@ -68,6 +69,13 @@ def client_extensions(exc: Exception) -> tuple[str, Extensions]:
             message, extensions = str(exc), {"code": "UNAUTHENTICATED"}
         case EntityFieldUnavailableError():
             message, extensions = str(exc), {"code": "NOT_FOUND"}
+        case UnknownMediaError(kind=kind, media_id=media_id):
+            message = str(exc)
+            extensions = {
+                "code": "NOT_FOUND",
+                "mediaType": kind.name,
+                "mediaId": media_id,
+            }
         case UpstreamCircuitOpen(retry_in=retry_in):
             message = (
                 "The account service is unavailable; the gateway will not call it"

@@ -135,5 +135,10 @@ class MediaPage:
             page=page.page,
             total_pages=page.total_pages,
             total_results=page.total_results,
-            results=[_MEDIA_TYPES[item.kind].from_model(item) for item in page.results],
+            results=[media_of(item) for item in page.results],
         )
+
+
+def media_of(item: models.MediaItem) -> Media:
+    """The Movie or TvShow that a list item is."""
+    return _MEDIA_TYPES[item.kind].from_model(item)

@@ -29,6 +29,7 @@ from gateway.cache import Cache
 from gateway.edge.request_errors import JSON, refusal_before_parsing, request_error
 from gateway.metrics import Metrics
 from gateway.schema.context import Context
+from gateway.transport.ide import GraphiQLPage
 from gateway.transport.responses import (
     RequestKey,
     ResponseCache,
@@ -61,8 +62,10 @@ class GraphQLView(GraphQL[Context, None]):
         forwarded_headers: tuple[str, ...],
         responses: ResponseCache,
         flights: SingleFlight,
+        ide: GraphiQLPage,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self._ide = ide
         self._policy = policy
         self._forwarded_headers = forwarded_headers
         self._responses = responses
@@ -168,6 +171,9 @@ class GraphQLView(GraphQL[Context, None]):
         if not result.errors and not result.extensions:
             request.state.reuse = context.accounts.reuse()
         return result
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return self._ide.response()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
