@@ -140,6 +140,7 @@ def _lifespan(
             max_entries=settings.cache_max_entries,
             timeout=settings.cache_timeout,
             backoff=settings.cache_backoff,
+            write_timeout=settings.cache_write_timeout,
             on_event=metrics.count_cache_event,
         )
         async with _lifespans_of(mounted), _session(settings) as session:

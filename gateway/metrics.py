@@ -75,8 +75,10 @@ class Metrics:
         )
         self.cache_events = Counter(
             "gateway_cache_events",
-            "Cache lookups and failures: hit, miss, stale (served on upstream error)"
-            " and error (the cache itself failed).",
+            "Cache lookups and failures: hit, miss, stale (served on upstream error),"
+            " error (the cache itself failed) and invalidation_pending (a mutation"
+            " answered before its list invalidation reached the cache; replayed"
+            " later).",
             ["event"],
             registry=self.registry,
         )
@@ -123,7 +125,8 @@ class Metrics:
         self.requests.labels(operation=name, outcome=outcome).inc()
 
     def count_cache_event(self, event: str) -> None:
-        """The cache had a `hit`, `miss`, `stale` value served, or `error`."""
+        """The cache had a `hit`, `miss`, `stale` value served, `error`, or an
+        `invalidation_pending`."""
         self.cache_events.labels(event=event).inc()
 
     def exposition(self) -> tuple[bytes, str]:

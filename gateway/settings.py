@@ -227,7 +227,9 @@ class Settings:
     )
     cache_timeout: float = _setting(
         0.5,
-        "seconds one Redis operation may take before it counts as failed",
+        "seconds one attempt of a Redis command may take (to connect, then to be "
+        "answered); a failed attempt is retried once on a fresh connection before "
+        "Redis counts as failed",
         low=0.001,
     )
     cache_backoff: float = _setting(
@@ -235,6 +237,13 @@ class Settings:
         "seconds the gateway skips a failed Redis (serving from upstream) before "
         "trying it again",
         low=0,
+    )
+    cache_write_timeout: float = _setting(
+        1.0,
+        "seconds a mutation keeps trying to record its list invalidation in Redis "
+        "(back-off or not) before it answers with an `INVALIDATION_PENDING` warning "
+        "and leaves the invalidation to be replayed",
+        low=0.001,
     )
     cors_origins: tuple[str, ...] = _setting(
         (), "comma-separated origins allowed by CORS"

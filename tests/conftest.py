@@ -1,5 +1,6 @@
 """Fixtures: the reference REST API and the gateway, both real servers on loopback."""
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -114,6 +116,24 @@ def restartable_redis() -> Iterator[RedisServer]:
     port, keeping its data across (as with snapshots)."""
     with redis_server(persistent=True) as server:
         yield server
+
+
+@contextlib.asynccontextmanager
+async def side_connection(url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    """A plain redis-py client of the test's own, beside the gateway's pool."""
+    client = redis.asyncio.from_url(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def crash_and_restart(server: RedisServer, *, from_snapshot: bool) -> None:
+    """Kill redis-server and start it again: from its last `SAVE`, or empty."""
+    await asyncio.to_thread(server.kill)
+    if not from_snapshot:
+        server.erase()
+    await asyncio.to_thread(server.start)
 
 
 async def metric(

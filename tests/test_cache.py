@@ -1,15 +1,18 @@
 """The cache behind the service: both backends, real Redis included."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio
 
 from gateway.cache import Cache, CacheConfigError, create_cache
 from gateway.cache.store import GENERATION_TTL
 from harness.redis_server import RedisServer
 from harness.servers import free_port
+from tests.conftest import crash_and_restart, side_connection
+
+SIX = [f"gen:{{a:1}}:{n}" for n in range(6)]
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -18,6 +21,14 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     cache = create_cache(url, max_entries=100)
     yield cache
     await cache.close()
+
+
+async def stored_key(url: str, name: str) -> bytes:
+    """The one key in Redis that ends with `name`, as the store wrote it."""
+    async with side_connection(url) as raw:
+        keys = [key for key in await raw.keys("*") if key.endswith(name.encode())]
+    assert len(keys) == 1, keys
+    return keys[0]
 
 
 async def test_values_round_trip_as_json(cache: Cache) -> None:
@@ -36,23 +47,52 @@ async def test_generation_is_stable_until_bumped(cache: Cache) -> None:
     first = await cache.generation("gen:1")
     assert first is not None
     assert await cache.generation("gen:1") == first
-    await cache.bump("gen:1")
+    assert await cache.bump("gen:1") is True
     bumped = await cache.generation("gen:1")
     assert bumped not in (None, first)
     assert await cache.generation("gen:1") == bumped
     assert await cache.generation("gen:2") != bumped
 
 
-async def test_current_generations_of_no_keys_are_none_at_all(cache: Cache) -> None:
-    assert await cache.current_generations([]) == []
-    await cache.bump("gen:1")
-    assert await cache.current_generations([]) == []
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_a_bump_of_a_missing_generation_moves_past_a_fresh_seed(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Seeds come from the clock, which two replicas may read alike: a bump must
+    add to its seed, or a reader that seeded the same value would keep its page."""
+    url = None if backend == "memory" else request.getfixturevalue("redis_url")
+    cache = create_cache(url, max_entries=100, clock=lambda: 1_000)
+    try:
+        seeded = await cache.generation("gen:a")
+        await cache.bump("gen:b")
+        assert await cache.generation("gen:b") not in (seeded, None)
+    finally:
+        await cache.close()
 
 
-async def test_bump_of_a_missing_generation_is_new(cache: Cache) -> None:
-    before = await cache.generation("gen:a")
-    await cache.bump("gen:b")
-    assert await cache.generation("gen:b") not in (before, 1, None)
+@pytest.mark.parametrize("keys", [[], SIX[:1], SIX], ids=["none", "one", "six"])
+async def test_current_generations_of_no_one_or_six_keys(
+    cache: Cache, keys: list[str]
+) -> None:
+    assert await cache.current_generations(keys) == [None] * len(keys)
+    seen = [await cache.generation(key) for key in keys]
+    assert await cache.current_generations(keys) == seen
+    assert await cache.current_generations(keys) == seen
+
+
+async def test_no_generations_need_no_round_trip(
+    restartable_redis: RedisServer,
+) -> None:
+    """A query that read no list is judged current without Redis, even when it is
+    down: a kept response of it depends on no generation."""
+    events: list[str] = []
+    cache = create_cache(restartable_redis.url, max_entries=10, on_event=events.append)
+    try:
+        restartable_redis.stop()
+        assert await cache.current_generations([]) == []
+    finally:
+        await cache.close()
+    assert events == []
 
 
 async def test_a_value_is_fresh_until_max_age_then_only_stale(cache: Cache) -> None:
@@ -99,14 +139,20 @@ async def test_redis_holds_json_text_never_pickles(redis_url: str) -> None:
     cache = create_cache(redis_url, max_entries=10)
     await cache.set("k", {"a": 1}, ttl=60)
     await cache.close()
-    raw = redis.asyncio.from_url(redis_url)
-    try:
-        stored = await raw.get("gateway:k")
-        ttl = await raw.ttl("gateway:k")
-    finally:
-        await raw.aclose()
+    key = await stored_key(redis_url, ":k")
+    async with side_connection(redis_url) as raw:
+        stored, ttl = await raw.get(key), await raw.ttl(key)
     assert json.loads(stored)["value"] == {"a": 1}
     assert 0 < ttl <= 60
+
+
+async def test_keys_carry_the_servers_run(redis_url: str) -> None:
+    cache = create_cache(redis_url, max_entries=10)
+    await cache.set("k", 1, ttl=60)
+    await cache.close()
+    async with side_connection(redis_url) as raw:
+        run_id = (await raw.info("server"))["run_id"]
+    assert await stored_key(redis_url, ":k") == f"gateway:{run_id[:16]}:k".encode()
 
 
 async def test_ping(cache: Cache) -> None:
@@ -135,12 +181,59 @@ async def test_generations_expire_in_redis(redis_url: str) -> None:
     cache = create_cache(redis_url, max_entries=10)
     await cache.bump("gen")
     await cache.close()
-    raw = redis.asyncio.from_url(redis_url)
-    try:
-        ttl = await raw.ttl("gateway:gen")
-    finally:
-        await raw.aclose()
+    key = await stored_key(redis_url, ":gen")
+    async with side_connection(redis_url) as raw:
+        ttl = await raw.ttl(key)
     assert 0 < ttl <= GENERATION_TTL
+
+
+async def test_a_broken_pooled_connection_is_replaced_not_a_failure(
+    redis_url: str,
+) -> None:
+    events: list[str] = []
+    cache = create_cache(
+        redis_url, max_entries=10, backoff=3600, on_event=events.append
+    )
+    try:
+        await cache.set("k", 1, ttl=60)
+        async with side_connection(redis_url) as side:  # spared by its own kill
+            assert await side.client_kill_filter(_type="normal") >= 1
+        assert await cache.get("k") == 1
+        assert await cache.get("k") == 1  # and no back-off began
+    finally:
+        await cache.close()
+    assert "error" not in events
+
+
+@pytest.mark.parametrize("from_snapshot", [False, True], ids=["empty", "snapshot"])
+async def test_nothing_from_before_a_restart_is_served(
+    restartable_redis: RedisServer, from_snapshot: bool
+) -> None:
+    """Redis crashes and restarts, empty or from a snapshot taken before a bump:
+    its pooled connections are stale, and the snapshot holds the old value and
+    generation, which must neither be read nor count as current, even when the
+    new generation is seeded from the same clock reading as the old one."""
+    events: list[str] = []
+    cache = create_cache(
+        restartable_redis.url,
+        max_entries=10,
+        on_event=events.append,
+        clock=lambda: 1_000,
+    )
+    try:
+        await cache.set("page", "before", ttl=60)
+        seen = [await cache.generation("gen")]
+        async with side_connection(restartable_redis.url) as side:
+            await side.save()
+        assert await cache.bump("gen") is True
+        seen.append(await cache.generation("gen"))
+        await crash_and_restart(restartable_redis, from_snapshot=from_snapshot)
+        assert await cache.get("page") is None
+        assert await cache.current_generations(["gen"]) == [None]
+        assert await cache.generation("gen") not in (*seen, None)
+    finally:
+        await cache.close()
+    assert "error" not in events
 
 
 async def test_a_dead_redis_is_a_miss_and_writes_do_nothing(
@@ -162,22 +255,64 @@ async def test_a_dead_redis_is_a_miss_and_writes_do_nothing(
     assert "error" in events and "hit" not in events
 
 
-async def test_a_failed_bump_is_replayed_before_the_cache_is_trusted(
+async def test_a_bump_that_cannot_reach_redis_says_so_and_is_replayed(
     restartable_redis: RedisServer,
 ) -> None:
     """Redis comes back with what it held before (a snapshot): the generation read
     then must not be the one that pre-outage entries were stored under."""
-    cache = create_cache(restartable_redis.url, max_entries=10, backoff=0)
+    events: list[str] = []
+    cache = create_cache(
+        restartable_redis.url,
+        max_entries=10,
+        backoff=0,
+        write_timeout=0.2,
+        on_event=events.append,
+    )
     try:
         before = await cache.generation("gen")
         restartable_redis.stop()
-        await cache.bump("gen")
+        assert await cache.bump("gen") is False
+        assert events.count("invalidation_pending") == 1
         assert await cache.generation("gen") is None
         restartable_redis.start()
         assert await cache.generation("gen") not in (before, None)
         assert await cache.ping() is True
     finally:
         await cache.close()
+
+
+async def test_a_bump_ignores_the_back_off(restartable_redis: RedisServer) -> None:
+    cache = create_cache(restartable_redis.url, max_entries=10, backoff=3600)
+    try:
+        before = await cache.generation("gen")
+        restartable_redis.stop()
+        assert await cache.generation("gen") is None  # fails: backing off now
+        restartable_redis.start()
+        assert await cache.bump("gen") is True
+        assert await cache.generation("gen") not in (before, None)
+    finally:
+        await cache.close()
+
+
+async def test_a_bump_is_retried_until_redis_is_back(
+    restartable_redis: RedisServer,
+) -> None:
+    """The bump begins while Redis is down (starting it takes far longer than a
+    refused connection) and lands once it is up, well within `write_timeout`."""
+    events: list[str] = []
+    cache = create_cache(
+        restartable_redis.url, max_entries=10, write_timeout=30, on_event=events.append
+    )
+    try:
+        before = await cache.generation("gen")
+        restartable_redis.stop()
+        bump = asyncio.ensure_future(cache.bump("gen"))
+        await asyncio.to_thread(restartable_redis.start)
+        assert await bump is True
+        assert await cache.generation("gen") not in (before, None)
+    finally:
+        await cache.close()
+    assert "invalidation_pending" not in events
 
 
 async def test_the_backend_is_skipped_while_backing_off(
@@ -191,10 +326,12 @@ async def test_the_backend_is_skipped_while_backing_off(
         await cache.set("k", 1, ttl=60)
         restartable_redis.stop()
         assert await cache.get("k") is None
+        assert await cache.get("k") is None
+        assert events.count("error") == 1  # the second read did not ask
         restartable_redis.start()
-        assert await cache.get("k") is None  # not asked: still backing off
-        assert events.count("error") == 1
         assert await cache.ping() is True  # a probe asks all the same
-        assert await cache.get("k") == 1
+        assert await cache.get("k") is None  # stored by the server's last run
+        await cache.set("k", 2, ttl=60)
+        assert await cache.get("k") == 2
     finally:
         await cache.close()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 import redis.asyncio
+from redis.crc import key_slot
 
 from gateway.reference_api import ALICE, BOB
 from gateway.settings import Settings
@@ -145,8 +146,26 @@ async def test_redis_never_holds_credentials_in_clear(
         values = [await raw.get(key) for key in keys]
     finally:
         await raw.aclose()
-    assert any(key.startswith(b"gateway:account:") for key in keys)
+    assert any(key.split(b":")[2] == b"account" for key in keys)  # ns:epoch:key
     assert len(keys) > 3
     stored = b" ".join(keys + values)
     assert ALICE.token.encode() not in stored
     assert b"Bearer" not in stored
+
+
+async def test_the_keys_of_an_accounts_lists_share_one_cluster_slot(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
+) -> None:
+    """Generations and pages of one account carry its hash tag, so reading all its
+    generations at once would stay on one Redis Cluster node."""
+    settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
+    async with running_gateway(settings) as server:
+        assert (await client_for(server, ALICE_HEADERS).query(LISTS)).errors == []
+    raw = redis.asyncio.from_url(redis_url)
+    try:
+        keys = [key for key in await raw.keys("*") if b":account:" not in key]
+    finally:
+        await raw.aclose()
+    assert len(keys) == 6  # three generations and three pages
+    assert all(f"{{a:{ALICE.id}}}".encode() in key for key in keys)
+    assert len({key_slot(key) for key in keys}) == 1

@@ -20,8 +20,13 @@ What is cached, under which key, for how long, and what a mutation invalidates:
 - when the cache cannot say which generation is current (Redis down, or a bump
   of this process still to replay), lists come from upstream and are not stored;
 - a mutation moves the generation of the list it touches on once upstream has
-  answered (or failed: upstream may have changed all the same), so no reader on any
-  replica sharing the cache is served a list older than the mutation (invariant 2);
+  answered (or failed: upstream may have changed all the same), and answers only
+  once that reached the cache, so no reader on any replica sharing the cache is
+  served a list older than the mutation (invariant 2). If the cache cannot record
+  it in time, the mutation still answers, and `invalidation_pending()` says so;
+- every key of one account's lists (generations and pages) carries the hash tag
+  `{a:<account id>}`, so that reading all its generations at once stays within
+  one Redis Cluster slot;
 - identical loads in flight at the same moment share one upstream request
   (`SingleFlight`); their keys carry the generation, so a load that began before
   a mutation is never handed to a reader that began after it;
@@ -146,6 +151,7 @@ class AccountService:
         ] = {}
         self._generations_read: list[tuple[str, int]] = []
         self._reusable = True
+        self._invalidation_pending = False
 
     async def account(self) -> Account:
         """The caller's account, fetched at most once per request."""
@@ -228,6 +234,13 @@ class AccountService:
         if not self._reusable or ttl <= 0:
             return None
         return tuple(self._generations_read), ttl
+
+    def invalidation_pending(self) -> bool:
+        """Whether the last write answered before the cache recorded its
+        invalidation (it is replayed later); asking forgets it, so that each
+        mutation field of a request learns of its own."""
+        pending, self._invalidation_pending = self._invalidation_pending, False
+        return pending
 
     async def set_favorite(
         self, kind: MediaKind, media_id: int, favorite: bool
@@ -336,7 +349,8 @@ class AccountService:
         except UpstreamNotFound as exc:
             raise UnknownMediaError(kind, media_id) from exc
         finally:
-            await self._cache.bump(_generation_key(account.id, list_name, kind))
+            key = _generation_key(account.id, list_name, kind)
+            self._invalidation_pending = not await self._cache.bump(key)
             self._pages.clear()
 
 
@@ -366,14 +380,19 @@ def _account_key(credentials: Credentials) -> str:
     return f"account:{credentials.fingerprint}"
 
 
+def _account_tag(account_id: int) -> str:
+    """The Redis Cluster hash tag of every list key of one account."""
+    return f"{{a:{account_id}}}"
+
+
 def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> str:
-    return f"gen:{account_id}:{list_name.value}:{kind.value}"
+    return f"gen:{_account_tag(account_id)}:{list_name.value}:{kind.value}"
 
 
 def _list_key(
     account_id: int, list_name: ListName, query: ListQuery, generation: int
 ) -> str:
     return (
-        f"list:{account_id}:{list_name.value}:{query.kind.value}:{generation}:"
-        f"{query.page}:{query.language}:{query.sort.value}"
+        f"list:{_account_tag(account_id)}:{list_name.value}:{query.kind.value}:"
+        f"{generation}:{query.page}:{query.language}:{query.sort.value}"
     )

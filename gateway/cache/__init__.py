@@ -4,11 +4,13 @@
 accounts service uses, and the only one: nothing else touches aiocache.
 """
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from gateway.cache.backends import DEFAULT_NAMESPACE, memory_backend, redis_backend
-from gateway.cache.store import DEFAULT_BACKOFF, Cache
+from gateway.cache.redis_client import ServerEpoch
+from gateway.cache.store import DEFAULT_BACKOFF, DEFAULT_WRITE_TIMEOUT, Cache
 
 MEMORY_SCHEME = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
@@ -27,20 +29,35 @@ def create_cache(
     max_entries: int,
     timeout: float = DEFAULT_OPERATION_TIMEOUT,
     backoff: float = DEFAULT_BACKOFF,
+    write_timeout: float = DEFAULT_WRITE_TIMEOUT,
     on_event: Callable[[str], None] = lambda event: None,
     namespace: str = DEFAULT_NAMESPACE,
+    clock: Callable[[], int] = time.time_ns,
 ) -> Cache:
     """A `Cache` for `url`: None or `memory://` in process, `redis://host/db` shared.
 
-    `timeout` bounds each Redis operation, `backoff` is how long a failed backend
-    is skipped, and `on_event` is told of hits, misses, stale values and errors.
+    `timeout` bounds each attempt of a Redis command (redis-py retries once),
+    `backoff` is how long a failed backend is skipped, `write_timeout` how long a
+    bump is retried, and `on_event` is told of hits, misses, stale values, errors
+    and bumps left to replay; `clock` (nanoseconds) seeds new generations.
     Raises `CacheConfigError` for any other scheme.
     """
     parts = urlsplit(url or f"{MEMORY_SCHEME}://")
+    server_epoch = None
     if parts.scheme == MEMORY_SCHEME:
         backend = memory_backend(max_entries, namespace=namespace)
     elif parts.scheme in REDIS_SCHEMES:
-        backend = redis_backend(parts, timeout=timeout, namespace=namespace)
+        server_epoch = ServerEpoch()
+        backend = redis_backend(
+            parts, timeout=timeout, namespace=namespace, server_epoch=server_epoch
+        )
     else:
         raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
-    return Cache(backend, backoff=backoff, on_event=on_event)
+    return Cache(
+        backend,
+        server_epoch=server_epoch,
+        backoff=backoff,
+        write_timeout=write_timeout,
+        on_event=on_event,
+        clock=clock,
+    )

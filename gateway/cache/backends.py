@@ -16,6 +16,8 @@ from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
 from redis.asyncio import BlockingConnectionPool
 
+from gateway.cache.redis_client import ServerEpoch, connection_pool_kwargs
+
 DEFAULT_NAMESPACE = "gateway"
 REDIS_POOL_SIZE = 64
 
@@ -70,9 +72,17 @@ def memory_backend(max_entries: int, *, namespace: str) -> BaseCache:
     )
 
 
-def redis_backend(parts: SplitResult, *, timeout: float, namespace: str) -> BaseCache:
-    # The pool's connections do not retry (redis-py's default when given a pool):
-    # a failure reaches `Cache` at once, which then skips Redis for a while.
+def redis_backend(
+    parts: SplitResult, *, timeout: float, namespace: str, server_epoch: ServerEpoch
+) -> BaseCache:
+    """A Redis backend whose connections recover and learn `server_epoch`.
+
+    Each attempt of a command is bounded by `timeout` (connect, then the answer),
+    and so is, twice over, the wait for a free pooled connection; with redis-py's
+    one retry, a command fails after about four times `timeout` at worst.
+    aiocache's own timeout is off: redis-py's bound every wait already, and
+    aiocache's would cost a task per call and cut the retry short.
+    """
     return RedisCache(
         serializer=JsonSerializer(),
         namespace=namespace,
@@ -80,12 +90,15 @@ def redis_backend(parts: SplitResult, *, timeout: float, namespace: str) -> Base
         port=parts.port or 6379,
         db=int(parts.path.strip("/") or 0),
         password=parts.password,
-        ssl=parts.scheme == "rediss",
-        timeout=timeout,
+        # TLS is chosen by the connection class: aiocache's `ssl` would replace it.
+        ssl=False,
+        timeout=None,
         create_connection_timeout=timeout,
         # Past the pool's size, callers wait for a connection instead of failing
         # with "Too many connections", as redis-py's default pool does.
         pool_max_size=REDIS_POOL_SIZE,
         connection_pool_class=BlockingConnectionPool,
-        connection_pool_kwargs={"timeout": timeout},
+        connection_pool_kwargs=connection_pool_kwargs(
+            server_epoch, timeout=timeout, ssl=parts.scheme == "rediss"
+        ),
     )

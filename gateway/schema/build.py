@@ -70,20 +70,22 @@ def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
             lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
             lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
             _limit_rules(limits),
-            StaleFields,
+            ResponseNotes,
         ],
     )
 
 
-class StaleFields(SchemaExtension):
-    """Names the fields served from a stale cache in the response's
-    `extensions.stale`, so clients can tell and say so."""
+class ResponseNotes(SchemaExtension):
+    """Puts what resolvers noted into the response's `extensions`, so clients can
+    tell and say so: the fields served from a stale cache (`stale`), and warnings
+    about fields that succeeded (`warnings`, e.g. `INVALIDATION_PENDING`)."""
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
-        if isinstance(context, Context) and context.stale:
-            return {"stale": context.stale}
-        return {}
+        if not isinstance(context, Context):
+            return {}
+        notes = {"stale": context.stale, "warnings": context.warnings}
+        return {name: noted for name, noted in notes.items() if noted}
 
 
 def _depth_rule(max_depth: int) -> type[ASTValidationRule]:

@@ -1,12 +1,28 @@
-"""The four writes, each answering with the account after the change."""
+"""The four writes, each answering with the account after the change.
+
+A write whose list invalidation the shared cache could not record in time is
+answered all the same, with an `INVALIDATION_PENDING` warning in the response's
+`extensions.warnings` naming its field: other replicas may then serve the list as
+it was before the write until their cached copy expires (README, "Redis").
+"""
+
+import contextlib
+from collections.abc import Iterator
 
 import strawberry
 
+from gateway.accounts.service import AccountService
 from gateway.schema.accounts import Account, resolve_account
 from gateway.schema.context import Context
 from gateway.upstream.models import MediaKind
 
 _ACCOUNT_AFTER = "The account after the change: its lists here already reflect it."
+INVALIDATION_PENDING = "INVALIDATION_PENDING"
+INVALIDATION_PENDING_MESSAGE = (
+    "The change is made, but the shared cache has not recorded it yet: other "
+    "replicas of the gateway may show this list as it was before the change until "
+    "their cached copy expires."
+)
 
 Info = strawberry.Info[Context, None]
 
@@ -52,24 +68,41 @@ class RatingPayload:
     )
 
 
+@contextlib.contextmanager
+def _writing(info: Info) -> Iterator[AccountService]:
+    """The caller's service for one write; warns, at this field's path, if the
+    write's invalidation is still pending when it ends, however it ends."""
+    accounts = info.context.accounts
+    try:
+        yield accounts
+    finally:
+        if accounts.invalidation_pending():
+            info.context.note_warning(
+                INVALIDATION_PENDING, INVALIDATION_PENDING_MESSAGE, info.path.as_list()
+            )
+
+
 async def set_favorite(
     info: Info, media_type: MediaKind, media_id: int, favorite: bool
 ) -> FavoritePayload:
-    status = await info.context.accounts.set_favorite(media_type, media_id, favorite)
+    with _writing(info) as accounts:
+        status = await accounts.set_favorite(media_type, media_id, favorite)
     return FavoritePayload(media_type=media_type, media_id=media_id, favorite=status)
 
 
 async def set_watchlist(
     info: Info, media_type: MediaKind, media_id: int, watchlist: bool
 ) -> WatchlistPayload:
-    status = await info.context.accounts.set_watchlist(media_type, media_id, watchlist)
+    with _writing(info) as accounts:
+        status = await accounts.set_watchlist(media_type, media_id, watchlist)
     return WatchlistPayload(media_type=media_type, media_id=media_id, watchlist=status)
 
 
 async def rate(
     info: Info, media_type: MediaKind, media_id: int, rating: float
 ) -> RatingPayload:
-    value = await info.context.accounts.rate(media_type, media_id, rating)
+    with _writing(info) as accounts:
+        value = await accounts.rate(media_type, media_id, rating)
     rated = None if value is None else Rating(value=value)
     return RatingPayload(media_type=media_type, media_id=media_id, rated=rated)
 
@@ -77,7 +110,8 @@ async def rate(
 async def delete_rating(
     info: Info, media_type: MediaKind, media_id: int
 ) -> RatingPayload:
-    await info.context.accounts.delete_rating(media_type, media_id)
+    with _writing(info) as accounts:
+        await accounts.delete_rating(media_type, media_id)
     return RatingPayload(media_type=media_type, media_id=media_id, rated=None)
 
 
