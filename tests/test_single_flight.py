@@ -21,8 +21,14 @@ async def test_concurrent_identical_cold_queries(
     single_flight: bool,
     list_calls: int,
 ) -> None:
+    # Sharing, not deadlines, is tested: a hundred answers queued behind each other
+    # in one loop must not time out and be retried.
     settings = Settings(
-        upstream_url=upstream.url, list_ttl=0, single_flight=single_flight
+        upstream_url=upstream.url,
+        list_ttl=0,
+        single_flight=single_flight,
+        upstream_timeout=10.0,
+        upstream_attempt_timeout=0,
     )
     async with running_gateway(settings) as gateway:
         alice = client_for(gateway, ALICE)
