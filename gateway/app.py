@@ -35,9 +35,8 @@ from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
 from gateway.transport.view import GraphQLView
-from gateway.upstream.breaker import BreakerState, CircuitBreaker
+from gateway.upstream.breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
-from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
     UpstreamBroken,
     UpstreamStatusError,
@@ -206,11 +205,7 @@ def _client(
     def show(state: BreakerState) -> None:
         metrics.show_breaker_state(state.value)
 
-    breaker = CircuitBreaker(
-        settings.upstream_breaker_failures,
-        settings.upstream_breaker_cooldown,
-        on_change=show,
-    )
+    breaker = CircuitBreaker(breaker_policy(settings), on_change=show)
     retry = RetryPolicy(
         retries=settings.upstream_retries,
         backoff=settings.upstream_retry_backoff,
@@ -219,6 +214,19 @@ def _client(
     )
     return UpstreamClient(
         session, base_url=upstream_url, retry=retry, breaker=breaker, metrics=metrics
+    )
+
+
+def breaker_policy(settings: Settings) -> BreakerPolicy:
+    """The circuit breaker that `settings` ask for."""
+    return BreakerPolicy(
+        enabled=settings.upstream_breaker,
+        window=settings.upstream_breaker_window,
+        min_calls=settings.upstream_breaker_min_calls,
+        failure_rate=settings.upstream_breaker_failure_rate,
+        probes=settings.upstream_breaker_probes,
+        open_time=settings.upstream_breaker_open_time,
+        max_open_time=settings.upstream_breaker_max_open_time,
     )
 
 
@@ -265,7 +273,7 @@ async def readyz(request: Request[AppState]) -> JSONResponse:
 
 async def _upstream_status(client: UpstreamClient) -> str:
     try:
-        await client.get_account(Credentials(()))
+        await client.check_reachable()
     except (UpstreamUnavailable, UpstreamBroken):
         return "unavailable"
     except UpstreamStatusError:  # any other answer proves upstream is there

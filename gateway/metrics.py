@@ -102,12 +102,22 @@ class Metrics:
             multiprocess_mode="livesum",
             registry=self.registry,
         )
+        # The breaker opens for fractions of a second: a scrape of its state
+        # misses most openings, so they are counted where they happen.
+        self.breaker_opened = Counter(
+            "gateway_upstream_breaker_opened",
+            "Times the circuit breaker opened: from closed, or again after its"
+            " half-open probes failed.",
+            registry=self.registry,
+        )
         self.show_breaker_state("closed")
 
     def show_breaker_state(self, current: str) -> None:
         """The breaker is now in `current`, one of `BREAKER_STATES`."""
         for state in BREAKER_STATES:
             self.breaker_state.labels(state).set(1 if state == current else 0)
+        if current == "open":
+            self.breaker_opened.inc()
 
     def count_request(self, operation: str | None, outcome: str) -> None:
         """One GraphQL request ended with `outcome` (`ok` or an error code)."""

@@ -42,6 +42,7 @@ class Spec:
 
     help: str
     low: float | None = None
+    high: float | None = None
     choices: tuple[str, ...] = ()
     schemes: tuple[str, ...] = ()  # a URL's accepted schemes
     shown_default: str | None = None  # the README's default, where repr misleads
@@ -52,12 +53,13 @@ def _setting(
     help: str,
     *,
     low: float | None = None,
+    high: float | None = None,
     choices: tuple[str, ...] = (),
     schemes: tuple[str, ...] = (),
     shown_default: str | None = None,
 ) -> Any:
     """Declare a `Settings` field: its default and the `Spec` it is read by."""
-    spec = Spec(help, low, choices, schemes, shown_default)
+    spec = Spec(help, low, high, choices, schemes, shown_default)
     return dataclasses.field(default=default, metadata={"spec": spec})
 
 
@@ -85,22 +87,30 @@ class Settings:
         shown_default="embedded",
     )
     upstream_timeout: float = _setting(
-        10.0,
+        1.0,
         "seconds an upstream call may take in all, retries and the waits between "
-        "them included",
+        "them included. A query makes at most two calls one after the other (its "
+        "account, then its lists): with this default every query is answered "
+        "within 2.5 s, even while upstream hangs",
         low=0.001,
     )
     upstream_connect_timeout: float = _setting(
-        3.0, "seconds to connect to upstream", low=0.001
+        3.0,
+        "seconds to connect to upstream (each attempt is also bounded by "
+        "`GATEWAY_UPSTREAM_ATTEMPT_TIMEOUT` and the call by "
+        "`GATEWAY_UPSTREAM_TIMEOUT`)",
+        low=0.001,
     )
     upstream_max_connections: int = _setting(
         100, "upstream connection pool size", low=1
     )
     upstream_attempt_timeout: float = _setting(
-        0.0,
-        "seconds one attempt may take when a retry may follow it, so that a slow "
-        "answer is retried; `0`: each attempt may use all that remains of "
-        "`GATEWAY_UPSTREAM_TIMEOUT`",
+        0.5,
+        "seconds one attempt may take when a retry may follow it (the last one gets "
+        "all that remains of `GATEWAY_UPSTREAM_TIMEOUT`): an answer stuck in the "
+        "tail is retried, and a hanging upstream shows as timeouts, which the "
+        "breaker counts, halfway to the deadline; `0`: each attempt may use all "
+        "that remains",
         low=0,
     )
     upstream_retries: int = _setting(
@@ -121,16 +131,52 @@ class Settings:
         "it out and is retried once; longer ones are `RATE_LIMITED` at once",
         low=0,
     )
-    upstream_breaker_failures: int = _setting(
-        5,
-        "failed upstream attempts in a row (unreachable, timed out, or 5xx; 4xx "
-        "answers do not count) that open the circuit breaker; `0` turns it off",
-        low=0,
+    upstream_breaker: bool = _setting(
+        True,
+        "`false` turns the circuit breaker off: every attempt goes upstream. While "
+        "open, the breaker answers at once, with the caller's own stale data where "
+        "`GATEWAY_STALE_TTL` allows, else `UPSTREAM_UNAVAILABLE`",
     )
-    upstream_breaker_cooldown: float = _setting(
-        5.0,
-        "seconds an open breaker answers `UPSTREAM_UNAVAILABLE` without calling "
-        "upstream; then one probe call decides whether it closes or stays open",
+    upstream_breaker_window: float = _setting(
+        10.0,
+        "seconds of recent upstream attempts whose failure rate opens the breaker "
+        "(failed: unreachable, timed out, or 5xx; any other answer, 4xx and 429 "
+        "included, proves upstream alive)",
+        low=0.001,
+    )
+    upstream_breaker_min_calls: int = _setting(
+        10,
+        "attempts within the window before their failure rate may open the "
+        "breaker, so that a few failures at low traffic do not",
+        low=1,
+    )
+    upstream_breaker_failure_rate: int = _setting(
+        50,
+        "percentage of failed attempts within the window that opens the breaker; "
+        "half-open, the same share of failed probes opens it again",
+        low=1,
+        high=100,
+    )
+    upstream_breaker_probes: int = _setting(
+        3,
+        "attempts a half-open breaker lets through once its open time is over; it "
+        "closes as soon as enough are answered to keep their failure rate under "
+        "the threshold",
+        low=1,
+    )
+    upstream_breaker_open_time: float = _setting(
+        0.2,
+        "seconds the breaker stays open the first time; opened n times in a row "
+        "(its probes failed), n times this, up to the max open time below. The "
+        "count starts again once the breaker stayed closed for a whole window",
+        low=0.001,
+    )
+    upstream_breaker_max_open_time: float = _setting(
+        0.5,
+        "longest the breaker stays open at a time: short, so that the first answer "
+        "after an outage comes within a second (this, then a probe's round trip), "
+        "while a dead upstream still gets only `GATEWAY_UPSTREAM_BREAKER_PROBES` "
+        "attempts per open time from each process",
         low=0.001,
     )
     forward_headers: tuple[str, ...] = _setting(
@@ -333,9 +379,13 @@ def _optional(kind: Any) -> bool:
 
 
 def _check(name: str, value: Any, spec: Spec) -> None:
-    """Refuse a value below the field's bound, outside its choices, or a URL of
-    another scheme."""
-    if spec.low is not None and value < spec.low:
+    """Refuse a value outside the field's bounds or choices, or a URL of another
+    scheme."""
+    if spec.high is not None and spec.low is not None:
+        if not spec.low <= value <= spec.high:
+            accepted = f"numbers from {_shown(spec.low)} to {_shown(spec.high)}"
+            raise SettingError(name, value, accepted)
+    elif spec.low is not None and value < spec.low:
         raise SettingError(name, value, f"numbers from {_shown(spec.low)} up")
     if spec.choices and value not in spec.choices:
         raise SettingError(name, value, ", ".join(spec.choices))

@@ -27,6 +27,7 @@ async def test_metrics_are_served_in_prometheus_text_format(
         "gateway_upstream_request_duration_seconds",
         "gateway_cache_events",
         "gateway_upstream_breaker_state",
+        "gateway_upstream_breaker_opened",
     ):
         assert f"# TYPE {family}" in text
     assert "_created" not in text

@@ -55,6 +55,8 @@ def _bad_values(declared: dataclasses.Field[Any]) -> list[str]:
     if spec.low is not None:
         below = spec.low - 1 if kind is int else spec.low / 2 if spec.low else -0.5
         bad.append(str(math.floor(below) if kind is int else below))
+    if spec.high is not None:
+        bad.append(str(spec.high + 1))
     if spec.choices:
         bad.append("bogus")
     if spec.schemes:

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -167,3 +168,115 @@ async def test_stale_serves_are_counted(
     async with http.get(f"{stale_gateway.url}/metrics") as response:
         text = await response.text()
     assert 'gateway_cache_events_total{event="stale"} 1.0' in text
+
+
+# --- the account: credentials → account, served stale within the same bound -------
+
+ACCOUNT_READS = "GET /account"
+
+
+def uncached_settings(settings: Settings, **more: Any) -> Settings:
+    """Neither the account nor lists are ever fresh (TTL 0): every query asks
+    upstream, and what it answered is kept only to be served stale."""
+    options = {"account_ttl": 0.0, "list_ttl": 0.0, "stale_ttl": STALE_TTL}
+    options |= {"upstream_timeout": 0.5}
+    return replace(settings, **(options | more))
+
+
+def stale_paths(result: Result) -> list[list[str]]:
+    return sorted(mark["path"] for mark in result.extensions.get("stale", []))
+
+
+@pytest.mark.parametrize("failure", ["503", "timeout"])
+async def test_the_account_is_served_stale_past_its_ttl_when_upstream_fails(
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+    settings: Settings,
+    failure: str,
+) -> None:
+    async with running_gateway(uncached_settings(settings)) as server:
+        alice = client_for(server, ALICE)
+        fresh = await alice.query(LISTS)
+        assert (await alice.query(LISTS)).data == fresh.data
+        assert upstream.calls.count(ACCOUNT_READS) == 2  # past its TTL: asked again
+        break_upstream(upstream, failure)
+        stale = await alice.query(LISTS)
+    assert stale.errors == []
+    assert stale.data == fresh.data
+    assert stale_paths(stale) == [
+        ["account"],
+        ["account", "favs"],
+        ["account", "watchlist"],
+    ]
+    assert all(
+        0 <= mark["ageSeconds"] < STALE_TTL for mark in stale.extensions["stale"]
+    )
+
+
+async def test_a_stale_account_is_only_ever_the_same_credentials(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
+) -> None:
+    async with running_gateway(uncached_settings(settings)) as server:
+        alice, bob = client_for(server, ALICE), client_for(server, BOB)
+        assert (await alice.query(LISTS)).errors == []
+        upstream.faults.status = 503
+        result = await bob.query(LISTS)
+    assert result.data == {"account": None}
+    assert result.codes == ["UPSTREAM_ERROR"]
+    assert result.extensions == {}
+
+
+async def test_revoked_credentials_are_never_answered_with_a_stale_account(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
+) -> None:
+    async with running_gateway(uncached_settings(settings)) as server:
+        alice = client_for(server, ALICE)
+        assert (await alice.query(LISTS)).errors == []
+        upstream.faults.status = 401
+        result = await alice.query(LISTS)
+    assert result.data == {"account": None}
+    assert result.codes == ["UNAUTHENTICATED"]
+    assert result.extensions == {}
+
+
+async def test_stale_ttl_zero_serves_no_stale_account(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
+) -> None:
+    settings = uncached_settings(settings, stale_ttl=0.0)
+    async with running_gateway(settings) as server:
+        alice = client_for(server, ALICE)
+        assert (await alice.query(LISTS)).errors == []
+        upstream.faults.status = 503
+        result = await alice.query(LISTS)
+    assert result.data == {"account": None}
+    assert result.codes == ["UPSTREAM_ERROR"]
+
+
+async def test_while_the_breaker_is_open_stale_data_is_served_without_calling(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
+) -> None:
+    settings = uncached_settings(
+        settings,
+        upstream_retries=0,
+        upstream_breaker_min_calls=3,
+        upstream_breaker_open_time=60.0,
+        upstream_breaker_max_open_time=60.0,
+    )
+    async with running_gateway(settings) as server:
+        alice, bob = client_for(server, ALICE), client_for(server, BOB)
+        fresh = await alice.query(LISTS)
+        upstream.faults.status = 503
+        assert (await alice.query(LISTS)).errors == []  # three failed attempts
+        upstream.faults.clear()  # upstream answers again, but the breaker is open
+        upstream.calls.reset()
+        stale = await alice.query(LISTS)
+        refused = await bob.query(LISTS)
+        assert upstream.calls.total() == 0
+    assert stale.errors == [] and stale.data == fresh.data
+    assert stale_paths(stale) == [
+        ["account"],
+        ["account", "favs"],
+        ["account", "watchlist"],
+    ]
+    assert refused.codes == ["UPSTREAM_UNAVAILABLE"]
+    assert "will not call it again" in refused.errors[0]["message"]

@@ -1,14 +1,14 @@
 """Retries, deadline and circuit breaker, end to end against the live reference API.
 
-Caches are off (TTL 0) so that every query reaches upstream and `Calls` counts
-exactly the attempts the gateway made.
+Caches are off (TTL 0, nothing served stale) so that every query reaches upstream
+and `Calls` counts exactly the attempts the gateway made.
 """
 
 import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from gateway import reference_api
 from gateway.settings import Settings
 from harness.servers import RunningServer, bound_socket, run_server
-from tests.conftest import ALICE, Upstream, metric, running_gateway
+from tests.conftest import ALICE, BOB, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient, Result
 
 ACCOUNT = "{ account { id } }"
@@ -37,17 +37,24 @@ def resilient(upstream_url: str, **overrides: Any) -> Settings:
         "upstream_retry_backoff": 0.01,
         "account_ttl": 0,
         "list_ttl": 0,
+        "stale_ttl": 0,
     }
     return Settings(upstream_url=upstream_url, **{**options, **overrides})
 
 
-def breaking(upstream_url: str, *, failures: int, cooldown: float) -> Settings:
-    """Settings whose breaker opens after `failures` calls (retries off)."""
+def breaking(
+    upstream_url: str, *, min_calls: int, open_time: float, probes: int = 1
+) -> Settings:
+    """Settings whose breaker opens once half of at least `min_calls` attempts
+    failed, for `open_time` (retries off: one query, one attempt)."""
     return resilient(
         upstream_url,
         upstream_retries=0,
-        upstream_breaker_failures=failures,
-        upstream_breaker_cooldown=cooldown,
+        upstream_breaker_min_calls=min_calls,
+        upstream_breaker_failure_rate=50,
+        upstream_breaker_probes=probes,
+        upstream_breaker_open_time=open_time,
+        upstream_breaker_max_open_time=open_time,
     )
 
 
@@ -71,6 +78,7 @@ def attempts(endpoint: str, status: str) -> dict[str, str]:
 
 
 REQUESTS = "gateway_upstream_requests_total"
+OPENED = "gateway_upstream_breaker_opened_total"
 
 
 async def test_a_get_is_retried_through_a_burst_of_503s(
@@ -179,15 +187,18 @@ async def test_a_get_waits_out_only_a_short_retry_after_and_only_once(
 async def test_the_breaker_opens_and_then_fails_fast_without_calling(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
 ) -> None:
-    settings = breaking(upstream.url, failures=3, cooldown=60.0)
+    settings = breaking(upstream.url, min_calls=4, open_time=60.0)
     async with gateway_client(settings, client_for) as (client, server):
         upstream.faults.status = 404  # an answer: upstream is alive
         for _ in range(3):
             assert (await client.query(ACCOUNT)).codes == ["NOT_FOUND"]
         upstream.faults.status = 503
-        for _ in range(3):
+        for _ in range(2):
             assert (await client.query(ACCOUNT)).codes == ["UPSTREAM_ERROR"]
-        assert await breaker_is(http, server, "open")
+        assert await breaker_is(http, server, "closed")  # 2 of 5 failed
+        assert (await client.query(ACCOUNT)).codes == ["UPSTREAM_ERROR"]
+        assert await breaker_is(http, server, "open")  # 3 of 6
+        assert await metric(http, server, OPENED) == 1
         started = time.monotonic()
         result = await client.query(ACCOUNT)
         assert time.monotonic() - started < settings.upstream_timeout
@@ -200,10 +211,10 @@ async def test_the_breaker_opens_and_then_fails_fast_without_calling(
     assert "will not call it again" in error["message"]
 
 
-async def test_after_the_cooldown_one_probe_closes_the_breaker(
+async def test_after_the_open_time_one_probe_closes_the_breaker(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
 ) -> None:
-    settings = breaking(upstream.url, failures=2, cooldown=0.2)
+    settings = breaking(upstream.url, min_calls=2, open_time=0.2)
     upstream.faults.status = 503
     async with gateway_client(settings, client_for) as (client, server):
         for _ in range(2):
@@ -215,6 +226,74 @@ async def test_after_the_cooldown_one_probe_closes_the_breaker(
         assert upstream.calls.count(GET_ACCOUNT) == 1  # the probe alone
         assert await breaker_is(http, server, "closed")
     assert result.data == {"account": {"id": 12345}}
+
+
+async def test_a_burst_of_503s_among_answers_leaves_the_breaker_closed(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    """Eight failures in a row, but among many answers: retries are for that."""
+    async with gateway_client(resilient(upstream.url), client_for) as (client, server):
+        for _ in range(20):
+            assert (await client.query(ACCOUNT)).errors == []
+        upstream.faults.status, upstream.faults.times = 503, 8
+        codes = [(await client.query(ACCOUNT)).codes for _ in range(3)]
+        assert codes == [["UPSTREAM_ERROR"], ["UPSTREAM_ERROR"], []]
+        assert upstream.calls.count(GET_ACCOUNT) == 20 + 3 + 3 + 3
+        assert await breaker_is(http, server, "closed")
+
+
+async def test_half_open_probes_outlast_one_that_meets_a_fault(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    settings = breaking(upstream.url, min_calls=2, open_time=0.2, probes=3)
+    upstream.faults.status = 503
+    async with gateway_client(settings, client_for) as (client, server):
+        for _ in range(2):
+            await client.query(ACCOUNT)
+        assert await breaker_is(http, server, "open")
+        upstream.faults.times = 1  # the first probe meets the fault's last 503
+        upstream.calls.reset()
+        first = await until_attempted(client)
+        assert first.codes == ["UPSTREAM_ERROR"]
+        assert (await client.query(ACCOUNT)).errors == []
+        assert await breaker_is(http, server, "half_open")
+        assert (await client.query(ACCOUNT)).errors == []  # 1 of 3 failed
+        assert await breaker_is(http, server, "closed")
+        assert upstream.calls.count(GET_ACCOUNT) == 3
+        assert await metric(http, server, OPENED) == 1  # the probe did not reopen it
+
+
+async def readiness(http: aiohttp.ClientSession, server: RunningServer) -> int:
+    async with http.get(f"{server.url}/readyz") as response:
+        return response.status
+
+
+async def test_readiness_probes_neither_open_nor_close_the_breaker(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], http: Any
+) -> None:
+    settings = breaking(upstream.url, min_calls=2, open_time=60.0)
+    async with gateway_client(settings, client_for) as (client, server):
+        upstream.faults.status = 503
+        for _ in range(5):
+            assert await readiness(http, server) == 503
+        assert await breaker_is(http, server, "closed")
+        for _ in range(2):
+            await client.query(ACCOUNT)
+        assert await breaker_is(http, server, "open")
+        upstream.faults.clear()
+        assert await readiness(http, server) == 200  # upstream itself, not the breaker
+        assert await breaker_is(http, server, "open")
+
+
+async def until_attempted(client: GraphQLClient, within: float = 10.0) -> Result:
+    """Query until the breaker lets one through; polls (its open time passing is
+    no event to wait for), bounded by `within`."""
+    async with asyncio.timeout(within):
+        while True:
+            result = await client.query(ACCOUNT)
+            if not circuit_open(result):
+                return result
+            await asyncio.sleep(0.02)
 
 
 async def until_answered(client: GraphQLClient, within: float = 10.0) -> Result:
@@ -282,11 +361,7 @@ async def test_upstream_killed_and_restarted_mid_traffic(
 ) -> None:
     sock = bound_socket()
     port = sock.getsockname()[1]
-    settings = resilient(
-        f"http://127.0.0.1:{port}/api",
-        upstream_breaker_failures=3,
-        upstream_breaker_cooldown=0.2,
-    )
+    settings = resilient(f"http://127.0.0.1:{port}/api")  # the default breaker
     async with gateway_client(settings, client_for) as (client, server):
         traffic = Traffic(client, bound=settings.upstream_timeout + 1)
         async with serving_api(sock):
@@ -302,3 +377,57 @@ async def test_upstream_killed_and_restarted_mid_traffic(
     assert None not in traffic.results, "a query outlasted the upstream timeout"
     codes = {code for result in traffic.results if result for code in result.codes}
     assert codes <= {"UPSTREAM_UNAVAILABLE"}
+
+
+PAGE = """query ($page: Int!) { account { id
+  favorites(mediaType: MOVIE, page: $page) { results { id } } } }"""
+HANG_BOUND = 2.5  # seconds: what every caller may wait while upstream hangs
+
+
+async def timed(query: Awaitable[Result]) -> tuple[Result, float]:
+    started = time.monotonic()
+    result = await query
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("breaker", [True, False], ids=["breaker-on", "breaker-off"])
+async def test_while_upstream_hangs_every_caller_answers_within_the_bound(
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+    http: Any,
+    breaker: bool,
+) -> None:
+    """The default timeouts bound a query of two calls in a row (the account, then
+    a list) while upstream hangs far longer, in two waves of callers: Alice, whose
+    pages were fetched before, gets them stale; Bob, a newcomer, gets
+    UPSTREAM_UNAVAILABLE. With the breaker on, the first wave's timeouts open it
+    and the second wave's attempts fail at once instead of waiting."""
+    settings = Settings(
+        upstream_url=upstream.url, account_ttl=0, list_ttl=0, upstream_breaker=breaker
+    )
+    pages = range(1, 11)
+    async with running_gateway(settings) as server:
+        alice, bob = client_for(server, ALICE), client_for(server, BOB)
+        for page in pages:
+            assert (await alice.query(PAGE, {"page": page})).errors == []
+        upstream.faults.delay = 10.0
+        wave = [(alice, page) for page in pages] + [(bob, page) for page in pages]
+        answers = []
+        for _ in range(2):
+            answers += await asyncio.gather(
+                *(timed(caller.query(PAGE, {"page": page})) for caller, page in wave)
+            )
+        refused = [
+            await metric(http, server, REQUESTS, **attempts(endpoint, "circuit_open"))
+            for endpoint in ("GET account", "GET account/{id}/{list}/{kind}")
+        ]
+    slowest = max(seconds for _, seconds in answers)
+    assert slowest < HANG_BOUND, f"a caller waited {slowest:.2f} s"
+    for (caller, _), (result, _) in zip(wave * 2, answers, strict=True):
+        if caller is alice:
+            assert result.errors == []
+            paths = sorted(mark["path"] for mark in result.extensions["stale"])
+            assert paths == [["account"], ["account", "favorites"]]
+        else:
+            assert result.codes == ["UPSTREAM_UNAVAILABLE"]
+    assert (sum(refused) > 0) is breaker

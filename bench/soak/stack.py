@@ -20,10 +20,9 @@ GATEWAY_SETTINGS = {
     "GATEWAY_UPSTREAM_TIMEOUT": str(GATEWAY_TIMEOUT),
     "GATEWAY_LIST_TTL": "2",
     "GATEWAY_ACCOUNT_TTL": "5",
-    "GATEWAY_UPSTREAM_BREAKER_COOLDOWN": "1",
 }
 #: What turns the replicas' circuit breaker off (`--breaker off`).
-BREAKER_OFF = {"GATEWAY_UPSTREAM_BREAKER_FAILURES": "0"}
+BREAKER_OFF = {"GATEWAY_UPSTREAM_BREAKER": "false"}
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@ What is cached, under which key, for how long, and what a mutation invalidates:
 - a list page, under `list:<account id>:<list>:<kind>:<generation>:<page>:…`,
   served for `list_ttl`: keys derive from the account id that the caller's own
   credentials resolved to, never from anything the client sent;
-- stale-if-error: when upstream fails for a list (unreachable, timed out, 5xx,
-  429; never another 4xx or bad input), the same key's page is served if it was
-  fetched at most `stale_ttl` ago, marked with its age (`ServedPage.stale_age`).
-  The key carries the account and the generation, so a page is never served to
-  another account, nor after the account's own mutation. The account itself is
-  not served stale: once its `account_ttl` has passed, upstream must answer;
+- stale-if-error: when upstream fails (unreachable, timed out, 5xx, 429, or the
+  circuit breaker refused the call; never another 4xx or bad input), the value
+  under the same key is served if it was fetched at most `stale_ttl` ago, marked
+  with its age (`Served.stale_age`). A list page's key carries the account and
+  the generation, so it is never served to another account, nor after the
+  account's own mutation; the account's key is the fingerprint of the very
+  credentials, so it is never another caller's. Both are kept for `stale_ttl`
+  but served past their own TTL only when upstream fails, and a 401 is never
+  answered from stale: revoked credentials lose their data as soon as upstream
+  can say so;
 - when the cache cannot say which generation is current (Redis down, or a bump
   of this process still to replay), lists come from upstream and are not stored;
 - a mutation moves the generation of the list it touches on once upstream has
@@ -38,11 +42,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from gateway.accounts.arguments import ListQuery, check_media_id, check_rating
 from gateway.accounts.paging import Slice, Window, page_size
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
+from gateway.cache.store import Aged
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
@@ -59,8 +65,10 @@ from gateway.upstream.models import (
     MediaPage,
 )
 
-#: Upstream failures that a stale page may stand in for: upstream's own trouble.
+#: Upstream failures that a stale value may stand in for: upstream's own trouble.
 STALE_IF = (UpstreamUnavailable, UpstreamBroken, UpstreamRateLimited)
+
+T = TypeVar("T")
 
 
 class MissingCredentialsError(Exception):
@@ -97,6 +105,12 @@ class CachePolicy:
         """How long a page is stored: served for `list_ttl`, kept for `stale_ttl`."""
         return max(self.list_ttl, self.stale_ttl)
 
+    @property
+    def account_keep(self) -> float:
+        """How long the account is stored: served for `account_ttl`, kept for
+        `stale_ttl`."""
+        return max(self.account_ttl, self.stale_ttl)
+
 
 @dataclass(frozen=True, slots=True)
 class Generations:
@@ -119,10 +133,11 @@ class Reusable:
 
 
 @dataclass(frozen=True, slots=True)
-class ServedPage:
-    """A list page, and its age in seconds if it was served stale."""
+class Served(Generic[T]):
+    """A value (a list page, the account), and its age in seconds if it was
+    served stale."""
 
-    page: MediaPage
+    value: T
     stale_age: float | None = None
 
 
@@ -153,19 +168,29 @@ class AccountService:
         self._flights = flights
         self._policy = policy
         self._credentials = credentials
-        self._account: asyncio.Task[Account] | None = None
-        self._pages: dict[tuple[ListName, ListQuery], asyncio.Future[ServedPage]] = {}
+        self._account: asyncio.Task[Served[Account]] | None = None
+        self._pages: dict[
+            tuple[ListName, ListQuery], asyncio.Future[Served[MediaPage]]
+        ] = {}
         self._generations_read: list[tuple[str, int]] = []
         self._reusable = True
         self._invalidation_pending = False
 
     async def account(self) -> Account:
         """The caller's account, fetched at most once per request."""
+        return (await self.served_account()).value
+
+    async def served_account(self) -> Served[Account]:
+        """The caller's account and, if it was served stale, its age."""
         if self._account is None:
             self._account = asyncio.ensure_future(self._load_account())
-        return await self._account
+        served = await self._account
+        self._reusable = self._reusable and served.stale_age is None
+        return served
 
-    async def media_list(self, list_name: ListName, query: ListQuery) -> ServedPage:
+    async def media_list(
+        self, list_name: ListName, query: ListQuery
+    ) -> Served[MediaPage]:
         """One page of one of the caller's lists, read at most once per request
         (until a write to the account): list fields and connections share it."""
         memo = (list_name, query)
@@ -183,8 +208,8 @@ class AccountService:
         pages of the window, concurrently, each by the `media_list` path.
         """
         first = await self.media_list(list_name, query.on_page(1))
-        size = page_size(len(first.page.results), first.page.total_results)
-        window = wanted.window(first.page.total_results, size)
+        size = page_size(len(first.value.results), first.value.total_results)
+        window = wanted.window(first.value.total_results, size)
         numbers = [number for number in window.pages(size) if number != 1]
         others = await asyncio.gather(
             *(self.media_list(list_name, query.on_page(n)) for n in numbers)
@@ -195,12 +220,14 @@ class AccountService:
         ]
         return ServedWindow(
             window,
-            first.page.total_results,
-            window.edges({n: page.page.results for n, page in served.items()}, size),
+            first.value.total_results,
+            window.edges({n: page.value.results for n, page in served.items()}, size),
             max(ages, default=None),
         )
 
-    async def _served_page(self, list_name: ListName, query: ListQuery) -> ServedPage:
+    async def _served_page(
+        self, list_name: ListName, query: ListQuery
+    ) -> Served[MediaPage]:
         """One page of one of the caller's lists, from cache when still current."""
         account = await self.account()
         generation_key = _generation_key(account.id, list_name, query.kind)
@@ -208,7 +235,7 @@ class AccountService:
         if generation is None:
             # Which cached pages are current is unknown: neither read nor store any.
             self._reusable = False
-            return ServedPage(await self._fetch_list(account, list_name, query))
+            return Served(await self._fetch_list(account, list_name, query))
         key = _list_key(account.id, list_name, query, generation)
         served = await self._flights.run(
             key, lambda: self._load_list(account, list_name, query, key)
@@ -299,22 +326,35 @@ class AccountService:
         async with self._invalidating(ListName.RATED, kind, media_id):
             await self._client.delete_rating(self._credentials, kind, media_id)
 
-    async def _load_account(self) -> Account:
+    async def _load_account(self) -> Served[Account]:
         if not self._credentials.present:
             raise MissingCredentialsError
         key = _account_key(self._credentials)
         return await self._flights.run(key, lambda: self._fetch_account(key))
 
-    async def _fetch_account(self, key: str) -> Account:
-        if (cached := await self._cache.get(key)) is not None:
-            return Account.from_json(cached)
-        account = await self._client.get_account(self._credentials)
-        await self._cache.set(key, account.to_json(), ttl=self._policy.account_ttl)
-        return account
+    async def _fetch_account(self, key: str) -> Served[Account]:
+        ttl = self._policy.account_ttl
+        if ttl > 0 and (cached := await self._cache.get(key, max_age=ttl)) is not None:
+            return Served(Account.from_json(cached))
+        try:
+            account = await self._client.get_account(self._credentials)
+        except STALE_IF:
+            if (stale := await self._stale(key)) is None:
+                raise
+            return Served(Account.from_json(stale.value), stale.age)
+        await self._cache.set(key, account.to_json(), ttl=self._policy.account_keep)
+        return Served(account)
+
+    async def _stale(self, key: str) -> Aged | None:
+        """What was stored under `key` at most `stale_ttl` ago, to stand in for a
+        failed upstream call."""
+        if self._policy.stale_ttl <= 0:
+            return None
+        return await self._cache.get_stale(key, max_age=self._policy.stale_ttl)
 
     async def _load_list(
         self, account: Account, list_name: ListName, query: ListQuery, key: str
-    ) -> ServedPage:
+    ) -> Served[MediaPage]:
         policy = self._policy
         # With list caching off nothing stored is fresh: skip the lookup.
         cached = (
@@ -323,18 +363,15 @@ class AccountService:
             else None
         )
         if cached is not None:
-            return ServedPage(MediaPage.from_json(cached, query.kind))
+            return Served(MediaPage.from_json(cached, query.kind))
         try:
             page = await self._fetch_list(account, list_name, query)
         except STALE_IF:
-            stale = None
-            if policy.stale_ttl > 0:
-                stale = await self._cache.get_stale(key, max_age=policy.stale_ttl)
-            if stale is None:
+            if (stale := await self._stale(key)) is None:
                 raise
-            return ServedPage(MediaPage.from_json(stale.value, query.kind), stale.age)
+            return Served(MediaPage.from_json(stale.value, query.kind), stale.age)
         await self._cache.set(key, page.to_json(), ttl=policy.list_keep)
-        return ServedPage(page)
+        return Served(page)
 
     async def _fetch_list(
         self, account: Account, list_name: ListName, query: ListQuery

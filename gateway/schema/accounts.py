@@ -1,15 +1,18 @@
 """The account, the root of everything a caller can read, and its three lists."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
 from gateway.accounts.arguments import ListQuery
+from gateway.accounts.service import Served
 from gateway.schema.connections import MediaConnection, connection_field
 from gateway.schema.context import Context
 from gateway.schema.media import MediaPage
 from gateway.upstream import models
 from gateway.upstream.models import ListName, MediaKind, SortOrder
+
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -34,9 +37,7 @@ def _list_field(list_name: ListName, description: str) -> Any:
     ) -> MediaPage | None:
         query = ListQuery.from_args(media_type, page, language, sort_by)
         served = await info.context.accounts.media_list(list_name, query)
-        if served.stale_age is not None:
-            info.context.note_stale(info.path.as_list(), served.stale_age)
-        return MediaPage.from_model(served.page)
+        return MediaPage.from_model(_noted(info, served))
 
     return strawberry.field(resolver=resolve, description=description)
 
@@ -81,13 +82,21 @@ class Account:
         cls, info: strawberry.Info[Context, None], id: int, **_: object
     ) -> "Account | None":
         """Only the caller's own account resolves; any other id is null."""
-        account = await info.context.accounts.account()
+        account = _noted(info, await info.context.accounts.served_account())
         return cls.from_model(account) if account.id == int(id) else None
 
 
 async def resolve_account(info: strawberry.Info[Context, None]) -> Account | None:
     """The caller's account, shared by `Query.account` and the mutation payloads."""
-    return Account.from_model(await info.context.accounts.account())
+    served = await info.context.accounts.served_account()
+    return Account.from_model(_noted(info, served))
+
+
+def _noted(info: strawberry.Info[Context, None], served: Served[T]) -> T:
+    """The served value; if it is stale, its field goes into `extensions.stale`."""
+    if served.stale_age is not None:
+        info.context.note_stale(info.path.as_list(), served.stale_age)
+    return served.value
 
 
 @strawberry.type

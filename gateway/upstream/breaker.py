@@ -1,28 +1,59 @@
-"""`CircuitBreaker`: stop calling an upstream that keeps failing, and probe it later.
+"""`CircuitBreaker`: stop calling an upstream that keeps failing, and probe it soon.
 
-One breaker per process guards the whole REST API. It counts attempts, not calls:
-every attempt that ends unavailable (refused, reset, timed out) or with a 5xx is a
-failure, and any other answer, 4xx included, proves upstream alive and resets the
-count. So a retrying call adds one failure per attempt, and since every attempt
-asks the breaker first, a retry loop stops as soon as the breaker opens.
+One breaker per process guards the whole REST API. It follows two systems that do
+this at scale:
+
+- resilience4j's CircuitBreaker (https://resilience4j.readme.io/docs/circuitbreaker).
+  While closed, the outcomes of the last `window` seconds are aggregated in
+  slices (its `slidingWindowType=TIME_BASED` of `slidingWindowSize` seconds); the
+  breaker opens once at least `min_calls` were recorded (`minimumNumberOfCalls`)
+  and at least `failure_rate` percent of them failed (`failureRateThreshold`).
+  When its open time is over (`waitDurationInOpenState`) it turns half-open and
+  lets `probes` attempts through (`permittedNumberOfCallsInHalfOpenState`); their
+  failure rate, against the same threshold, closes it or opens it again.
+- Envoy's outlier detection (https://www.envoyproxy.io/docs/envoy/latest/api-v3/
+  config/cluster/v3/outlier_detection.proto): a host ejected n times in a row stays
+  out for `base_ejection_time` times n, capped at `max_ejection_time`. Here the
+  n-th opening in a row lasts `min(open_time * n, max_open_time)`; every failed
+  half-open round is one more. The count starts again once the breaker has stayed
+  closed for a whole `window`, as Envoy's multiplier decays while a host is healthy.
+
+Why a rate, not failures in a row: a burst of 503s among many answers is what
+retries are for, and opening on it turned every blip into an outage of its own.
+Why open times far shorter than those systems' defaults (30 s, 60 s): they eject
+one host of many, while here the only upstream is behind the breaker and every
+second it stays open is a second of stale data or `UPSTREAM_UNAVAILABLE` for all
+callers. Short open times shed the load all the same: a dead upstream gets at most
+`probes` attempts per open time from each process.
+
+It counts attempts, not calls: every attempt that ends unavailable (refused,
+reset, timed out) or with a 5xx is a failure, and any other answer, 4xx and 429
+included, proves upstream alive. Each admitted attempt holds a `Permit` naming the
+state it was admitted in; an outcome arriving after that state ended (an attempt
+sent while closed that times out once the breaker is half-open) is no evidence
+about the new one and is dropped.
 
 ```
-closed ──failures in a row──▶ open ──cooldown passed, next call──▶ half_open
-  ▲                            ▲                                      │
-  └──────────probe answered────┼──────────────────────────────────────┤
-                               └──────────probe failed────────────────┘
+closed ──rate ≥ threshold──▶ open ──open time passed──▶ half_open
+  ▲                           ▲                            │
+  │                           └───probes mostly failed─────┤
+  └─────────────────probes mostly answered─────────────────┘
 ```
-
-While half-open exactly one call, the probe, reaches upstream; the others fail at
-once, as they do while open. `failures=0` turns the breaker off.
 """
 
 import enum
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+#: Slices of the sliding window: its memory stays the same at any call rate.
+SLICES = 10
 
 
 class BreakerState(enum.Enum):
@@ -33,28 +64,94 @@ class BreakerState(enum.Enum):
     HALF_OPEN = "half_open"
 
 
+@dataclass(frozen=True, slots=True)
+class BreakerPolicy:
+    """When the breaker opens and for how long; `enabled=False` turns it off.
+
+    `failure_rate` is a percentage; times are in seconds.
+    """
+
+    enabled: bool = True
+    window: float = 10.0
+    min_calls: int = 10
+    failure_rate: float = 50.0
+    probes: int = 3
+    open_time: float = 0.2
+    max_open_time: float = 0.5
+
+    def open_for(self, openings: int) -> float:
+        """How long the `openings`-th opening in a row lasts."""
+        return min(self.open_time * openings, self.max_open_time)
+
+    def failures_to_reopen(self) -> int:
+        """Failed probes of one half-open round that reach the failure rate."""
+        return max(1, math.ceil(self.probes * self.failure_rate / 100))
+
+
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """An admitted attempt: the state's `epoch` it was admitted in, and whether it
+    is one of a half-open round's probes."""
+
+    epoch: int
+    probe: bool = False
+
+
+class _Window:
+    """Attempt outcomes of the last `span` seconds, summed per slice of the span
+    (resilience4j's partial aggregations), with running totals."""
+
+    def __init__(self, span: float, clock: Clock) -> None:
+        self._slice = span / SLICES
+        self._clock = clock
+        self._slices: deque[tuple[int, int, int]] = deque()  # (index, calls, failed)
+        self.calls = 0
+        self.failures = 0
+
+    def add(self, *, failed: bool) -> None:
+        index = math.floor(self._clock() / self._slice)
+        while self._slices and self._slices[0][0] <= index - SLICES:
+            _, calls, failures = self._slices.popleft()
+            self.calls -= calls
+            self.failures -= failures
+        if self._slices and self._slices[-1][0] == index:
+            _, calls, failures = self._slices.pop()
+        else:
+            calls = failures = 0
+        self._slices.append((index, calls + 1, failures + failed))
+        self.calls += 1
+        self.failures += failed
+
+    def clear(self) -> None:
+        self._slices.clear()
+        self.calls = self.failures = 0
+
+
 class CircuitBreaker:
-    """Opens after `failures` failed attempts in a row, for `cooldown` seconds.
+    """Admits upstream attempts as `policy` says, from the outcomes it is told.
 
     `on_change` is called with the new state on every transition (for metrics).
     """
 
     def __init__(
         self,
-        failures: int,
-        cooldown: float,
+        policy: BreakerPolicy,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
         on_change: Callable[[BreakerState], None] = lambda _: None,
     ) -> None:
-        self._threshold = failures
-        self._cooldown = cooldown
+        self._policy = policy
         self._clock = clock
         self._on_change = on_change
+        self._window = _Window(policy.window, clock)
         self._state = BreakerState.CLOSED
-        self._failures = 0
-        self._opened_at = 0.0
-        self._probing = False
+        self._epoch = 0
+        self._openings = 0  # in a row: reset once closed for a whole window
+        self._closed_at = -math.inf
+        self._open_until = 0.0
+        self._probes_out = 0
+        self._probes_answered = 0
+        self._probes_failed = 0
 
     @property
     def state(self) -> BreakerState:
@@ -63,57 +160,92 @@ class CircuitBreaker:
 
     @property
     def retry_in(self) -> float:
-        """Seconds until an open breaker lets a probe through (0 if it would now)."""
-        if self._state is BreakerState.CLOSED:
+        """Seconds until an open breaker lets probes through (0 if it would now)."""
+        if self._state is not BreakerState.OPEN:
             return 0.0
-        return max(0.0, self._opened_at + self._cooldown - self._clock())
+        return max(0.0, self._open_until - self._clock())
 
-    def admit(self) -> bool:
-        """Whether an attempt may go upstream now; the caller must then `record` it.
+    def admit(self) -> Permit | None:
+        """A permit if an attempt may go upstream now, else None; the caller must
+        then `record` or `abandon` it.
 
-        An open breaker whose cool-down has passed turns half-open and admits
-        this attempt as its probe.
+        An open breaker whose open time has passed turns half-open, and admits
+        attempts as probes until its round has `probes` of them out.
         """
         if self._state is BreakerState.OPEN and self.retry_in == 0:
             self._move(BreakerState.HALF_OPEN)
-        if self._state is BreakerState.HALF_OPEN and not self._probing:
-            self._probing = True
-            return True
-        return self._state is BreakerState.CLOSED
+        if self._state is BreakerState.CLOSED:
+            return Permit(self._epoch)
+        if self._state is BreakerState.OPEN or self._round_taken():
+            return None
+        self._probes_out += 1
+        return Permit(self._epoch, probe=True)
 
-    def record(self, *, failed: bool) -> None:
+    def record(self, permit: Permit, *, failed: bool) -> None:
         """The outcome of an admitted attempt: `failed` if unavailable or 5xx."""
-        if self._threshold == 0:
+        if not self._policy.enabled or permit.epoch != self._epoch:
             return
-        if not failed:
-            self._failures = 0
-            if self._state is BreakerState.HALF_OPEN:
-                self._move(BreakerState.CLOSED)
+        if permit.probe:
+            self._judge_probe(failed=failed)
             return
-        self._failures += 1
-        if self._state is BreakerState.HALF_OPEN or (
-            self._state is BreakerState.CLOSED and self._failures >= self._threshold
-        ):
+        self._window.add(failed=failed)
+        if self._tripped():
             self._open()
 
-    def abandon(self) -> None:
+    def abandon(self, permit: Permit) -> None:
         """An admitted attempt ended without an answer (it was cancelled).
 
-        This proves nothing about upstream; if it was the probe, the next call
-        becomes the probe instead of the breaker waiting for an answer forever.
+        This proves nothing about upstream; a probe's place goes to the next
+        attempt instead of the round waiting for an answer forever.
         """
-        self._probing = False
+        if permit.probe and permit.epoch == self._epoch:
+            self._probes_out -= 1
+
+    def _round_taken(self) -> bool:
+        """Whether this half-open round has sent all the probes it may."""
+        sent = self._probes_out + self._probes_answered + self._probes_failed
+        return sent >= self._policy.probes
+
+    def _tripped(self) -> bool:
+        calls, failures = self._window.calls, self._window.failures
+        return (
+            calls >= self._policy.min_calls
+            and failures * 100 >= self._policy.failure_rate * calls
+        )
+
+    def _judge_probe(self, *, failed: bool) -> None:
+        self._probes_out -= 1
+        if failed:
+            self._probes_failed += 1
+        else:
+            self._probes_answered += 1
+        to_reopen = self._policy.failures_to_reopen()
+        if self._probes_failed >= to_reopen:
+            self._open()
+        elif self._probes_answered > self._policy.probes - to_reopen:
+            self._close()
 
     def _open(self) -> None:
-        self._opened_at = self._clock()
+        if self._state is BreakerState.CLOSED:
+            if self._clock() - self._closed_at >= self._policy.window:
+                self._openings = 0
+            logger.warning(
+                "upstream circuit open: %d of the last %d attempts failed",
+                self._window.failures,
+                self._window.calls,
+            )
+        self._openings += 1
+        self._open_until = self._clock() + self._policy.open_for(self._openings)
         self._move(BreakerState.OPEN)
-        logger.warning(
-            "upstream circuit open after %d failed attempts; next probe in %g s",
-            self._failures,
-            self._cooldown,
-        )
+
+    def _close(self) -> None:
+        self._closed_at = self._clock()
+        self._move(BreakerState.CLOSED)
+        logger.info("upstream circuit closed: its probes were answered")
 
     def _move(self, state: BreakerState) -> None:
         self._state = state
-        self._probing = False
+        self._epoch += 1
+        self._window.clear()
+        self._probes_out = self._probes_answered = self._probes_failed = 0
         self._on_change(state)

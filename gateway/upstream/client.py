@@ -2,8 +2,15 @@
 
 This is the only place where aiohttp's errors are caught (`_exchange`, one attempt
 of `_request`): each becomes one of `gateway.upstream.errors`, raised `from` the
-original. Every attempt asks the circuit breaker first, is counted in the metrics
-by endpoint template, and may be retried as `retry.RetryPolicy` allows.
+original. Every attempt asks the circuit breaker first and tells it how it ended,
+is counted in the metrics by endpoint template, and may be retried as
+`retry.RetryPolicy` allows. Only the readiness check (`check_reachable`) goes
+around the breaker.
+
+Timeouts: the session's total timeout is the deadline of a whole call, retries
+and the waits between them included; `RetryPolicy.attempt_timeout` cuts each
+attempt that another may follow, so a hanging upstream shows as timeouts (which
+the breaker counts) well before the deadline.
 """
 
 import asyncio
@@ -19,7 +26,7 @@ from multidict import CIMultiDictProxy
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.edge.request_id import current_request_id
 from gateway.metrics import Metrics
-from gateway.upstream.breaker import CircuitBreaker
+from gateway.upstream.breaker import BreakerPolicy, CircuitBreaker, Permit
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
     UpstreamBadBody,
@@ -53,6 +60,7 @@ class _Call:
     headers: Mapping[str, str]
     params: Mapping[str, str] | None
     payload: Mapping[str, Any] | None
+    guarded: bool = True  # asks the breaker and tells it the outcome
 
 
 class UpstreamClient:
@@ -77,13 +85,25 @@ class UpstreamClient:
         self._session = session
         self._base_url = base_url.rstrip("/") + "/"
         self._retry = retry or RetryPolicy()
-        self._breaker = breaker or CircuitBreaker(failures=0, cooldown=0.0)
+        self._breaker = breaker or CircuitBreaker(BreakerPolicy(enabled=False))
         self._metrics = metrics or Metrics()
 
     async def get_account(self, credentials: Credentials) -> Account:
         """`GET /account`: the account the credentials belong to."""
         body = await self._request("GET", "account", credentials, endpoint="account")
         return Account.from_json(body)
+
+    async def check_reachable(self) -> None:
+        """`GET /account` without credentials, for readiness: returns if upstream
+        answers 2xx, else raises `UpstreamError` (a 401 is the usual answer).
+
+        The breaker neither admits nor counts it: how often an orchestrator probes
+        readiness must not open or close the circuit, and readiness must report
+        upstream itself, not what the breaker last concluded.
+        """
+        await self._request(
+            "GET", "account", Credentials(()), endpoint="account", guarded=False
+        )
 
     async def list_media(
         self,
@@ -183,12 +203,13 @@ class UpstreamClient:
         endpoint: str,
         params: Mapping[str, str] | None = None,
         payload: Mapping[str, Any] | None = None,
+        guarded: bool = True,
     ) -> object:
         """Call `path` and decode its JSON; `endpoint` is its template, for metrics."""
         url = self._base_url + path
-        call = _Call(
-            method, url, f"{method} {endpoint}", _headers(credentials), params, payload
-        )
+        headers = _headers(credentials)
+        endpoint = f"{method} {endpoint}"
+        call = _Call(method, url, endpoint, headers, params, payload, guarded)
         return _decode(await self._send(call), method=method, url=url)
 
     async def _send(self, call: _Call) -> bytes:
@@ -205,10 +226,7 @@ class UpstreamClient:
 
     async def _attempt(self, call: _Call, limit: float | None) -> bytes:
         """One exchange, if the breaker admits it; counted there and in the metrics."""
-        if not self._breaker.admit():
-            self._count(call, "circuit_open")
-            retry_in = self._breaker.retry_in
-            raise UpstreamCircuitOpen(retry_in, method=call.method, url=call.url)
+        permit = self._admit(call)
         started, outcome = time.perf_counter(), None
         try:
             status, headers, body = await self._exchange(call, limit)
@@ -222,7 +240,18 @@ class UpstreamClient:
             outcome = "timeout" if isinstance(exc.__cause__, TimeoutError) else "error"
             raise
         finally:
-            self._settle(call, outcome, time.perf_counter() - started)
+            self._settle(call, permit, outcome, time.perf_counter() - started)
+
+    def _admit(self, call: _Call) -> Permit | None:
+        """The breaker's permit for `call` (None: it goes around the breaker);
+        raises `UpstreamCircuitOpen` if the breaker refuses it."""
+        if not call.guarded:
+            return None
+        if (permit := self._breaker.admit()) is None:
+            self._count(call, "circuit_open")
+            retry_in = self._breaker.retry_in
+            raise UpstreamCircuitOpen(retry_in, method=call.method, url=call.url)
+        return permit
 
     async def _exchange(
         self, call: _Call, limit: float | None
@@ -244,13 +273,17 @@ class UpstreamClient:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamUnavailable(method=call.method, url=call.url) from exc
 
-    def _settle(self, call: _Call, outcome: str | None, seconds: float) -> None:
+    def _settle(
+        self, call: _Call, permit: Permit | None, outcome: str | None, seconds: float
+    ) -> None:
         """Tell the breaker and the metrics how an admitted attempt ended."""
         if outcome is None:  # cancelled: no answer, so no evidence either way
-            self._breaker.abandon()
+            if permit is not None:
+                self._breaker.abandon(permit)
             return
-        failed = outcome in ("error", "timeout") or outcome.startswith("5")
-        self._breaker.record(failed=failed)
+        if permit is not None:
+            failed = outcome in ("error", "timeout") or outcome.startswith("5")
+            self._breaker.record(permit, failed=failed)
         self._count(call, outcome)
         self._metrics.upstream_latency.labels(endpoint=call.endpoint).observe(seconds)
 
