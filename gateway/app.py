@@ -1,9 +1,10 @@
 """`create_app(settings)`: the Starlette application and what it owns for its lifetime.
 
 The lifespan opens one aiohttp session (no cookie jar: nothing of one caller may
-stick to the next) and one cache per process, and closes both on shutdown. The
-apps mounted beside `/graphql` have their lifespans run around it, which Starlette
-does not do for a `Mount`: the embedded reference API closes its database then.
+stick to the next) and one cache per process, and closes both on shutdown; every
+request reads them through the typed `AppState`. The apps mounted beside
+`/graphql` have their lifespans run around it, which Starlette does not do for a
+`Mount`: the embedded reference API closes its database then.
 """
 
 import contextlib
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from gateway.accounts.service import CachePolicy
+from gateway.accounts.service import AccountServices, CachePolicy
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache, create_cache
 from gateway.edge import csrf
@@ -28,9 +29,12 @@ from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
+from gateway.transport.exchange import State
 from gateway.transport.ide import GraphiQLPage, assets_mount
+from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
-from gateway.transport.view import GraphQLView, State
+from gateway.transport.reuse import KeptResponses, SharedExecutions
+from gateway.transport.view import GraphQLView
 from gateway.upstream.breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.errors import (
@@ -60,15 +64,9 @@ def create_app(
         raise ValueError("create_app needs settings.upstream_url")
     view = GraphQLView(
         create_schema(schema_limits(settings)),
-        policy=CachePolicy(
-            list_ttl=settings.list_ttl,
-            account_ttl=settings.account_ttl,
-            stale_ttl=settings.stale_ttl,
-        ),
         forwarded_headers=settings.upstream_headers,
-        responses=ResponseCache(settings.response_cache_bytes),
-        flights=SingleFlight(enabled=settings.single_flight),
         ide=GraphiQLPage(settings.graphiql_assets_url),
+        steps=_steps(settings),
     )
     mounted = [
         r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
@@ -96,6 +94,23 @@ def schema_limits(settings: Settings) -> SchemaLimits:
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
     )
+
+
+class AppState(State):
+    """What the lifespan opens once per process and every request shares."""
+
+    client: UpstreamClient
+    cache: Cache
+
+
+def _steps(settings: Settings) -> list[Step]:
+    """The view's steps before execution: those that `settings` switch on."""
+    steps: list[Step] = []
+    if settings.response_cache_bytes > 0:
+        steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
+    if settings.single_flight:
+        steps.append(SharedExecutions(SingleFlight()))
+    return steps
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
@@ -131,9 +146,9 @@ def _lifespan(
     upstream_url: str,
     metrics_dir: str | None,
     mounted: Sequence[Starlette],
-) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[State]]:
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[State]:
+    async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
         metrics = Metrics(metrics_dir)
         cache = create_cache(
             settings.cache_url,
@@ -144,17 +159,30 @@ def _lifespan(
             on_event=metrics.count_cache_event,
         )
         async with _lifespans_of(mounted), _session(settings) as session:
+            client = _client(settings, session, upstream_url, metrics)
             try:
                 yield {
-                    "client": _client(settings, session, upstream_url, metrics),
+                    "client": client,
                     "cache": cache,
-                    "flights": SingleFlight(enabled=settings.single_flight),
+                    "accounts": _accounts(settings, client, cache),
                     "metrics": metrics,
                 }
             finally:
                 await cache.close()
 
     return lifespan
+
+
+def _accounts(
+    settings: Settings, client: UpstreamClient, cache: Cache
+) -> AccountServices:
+    policy = CachePolicy(
+        list_ttl=settings.list_ttl,
+        account_ttl=settings.account_ttl,
+        stale_ttl=settings.stale_ttl,
+    )
+    flights = SingleFlight(enabled=settings.single_flight)
+    return AccountServices(client, cache, flights, policy)
 
 
 @contextlib.asynccontextmanager
@@ -222,21 +250,21 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request[AppState]) -> Response:
     """Prometheus scrape endpoint: this process's counters, or its worker group's."""
-    body, content_type = request.state.metrics.exposition()
+    body, content_type = request.state["metrics"].exposition()
     return Response(body, headers={"content-type": content_type})
 
 
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request[AppState]) -> JSONResponse:
     """Readiness: upstream answers (a 401 counts).
 
     The cache is reported but does not decide: without it the gateway still serves,
     from upstream, so an unreachable cache is `degraded` and the answer stays 200.
     """
     checks = {
-        "upstream": await _upstream_status(request.state.client),
-        "cache": await _cache_status(request.state.cache),
+        "upstream": await _upstream_status(request.state["client"]),
+        "cache": await _cache_status(request.state["cache"]),
     }
     ready = checks["upstream"] == "ok"
     body = {"status": "ready" if ready else "unavailable", **checks}

@@ -1,4 +1,9 @@
-"""Fixtures: the reference REST API and the gateway, both real servers on loopback."""
+"""Fixtures: the reference REST API and the gateway, both real servers on loopback.
+
+Every test that uses `settings` (or `gateway`, `alice`, `bob`) runs twice: on the
+memory cache and on a real redis-server of its own (`cache_backend`). A module
+where the cache plays no part opts out with `pytestmark = MEMORY_ONLY`.
+"""
 
 import asyncio
 import contextlib
@@ -22,6 +27,9 @@ from tests.graphql_client import GraphQLClient
 
 ALICE = {"Authorization": "Bearer alice-token"}
 BOB = {"Authorization": "Bearer bob-token"}
+CACHE_BACKENDS = ("memory", "redis")
+#: For a module whose tests mean the same on either cache: run them once.
+MEMORY_ONLY = pytest.mark.parametrize("cache_backend", ["memory"])
 
 
 @dataclass
@@ -59,10 +67,37 @@ async def upstream() -> AsyncIterator[Upstream]:
         yield running
 
 
+@pytest.fixture(params=CACHE_BACKENDS)
+def cache_backend(request: pytest.FixtureRequest) -> str:
+    """The cache the gateway of `settings` runs on."""
+    backend: str = request.param
+    return backend
+
+
 @pytest.fixture
-def settings(upstream: Upstream) -> Settings:
-    """Settings for a gateway over `upstream`, with short timeouts for fault tests."""
-    return Settings(upstream_url=upstream.url, upstream_timeout=2.0)
+def cache_url(cache_backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None for the memory cache, else the URL of a fresh redis-server."""
+    if cache_backend == "memory":
+        return None
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+@pytest.fixture
+def settings(upstream: Upstream, cache_url: str | None) -> Settings:
+    """Settings for a gateway over `upstream` on `cache_backend`; tests vary them
+    with `dataclasses.replace`.
+
+    Upstream timeouts are short, for fault tests; the Redis one is long, so that a
+    loaded machine does not pass for a Redis outage (which would serve from
+    upstream for `cache_backoff` seconds). A stopped Redis still fails at once.
+    """
+    return Settings(
+        upstream_url=upstream.url,
+        upstream_timeout=2.0,
+        cache_url=cache_url,
+        cache_timeout=2.0,
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import aiohttp
 import pytest
 
 from harness.servers import RunningServer
-from tests.conftest import ALICE, metric
+from tests.conftest import ALICE, MEMORY_ONLY, metric
+
+pytestmark = MEMORY_ONLY  # a log line does not depend on the cache
 
 SLACK = datetime.timedelta(seconds=5)  # the request arrives soon after `before`
 QUERY = {"query": "query Mine { account { id } }", "operationName": "Mine"}
@@ -53,6 +55,19 @@ async def test_each_request_logs_one_json_line_under_the_callers_id(
     assert (line["method"], line["path"], line["status"]) == ("POST", "/graphql", 200)
     assert (line["operation"], line["outcome"]) == ("Mine", "ok")
     assert line["duration_ms"] >= 0
+
+
+async def test_a_reused_response_is_logged_as_its_operation(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.access")
+    for _ in range(2):
+        assert (await post(http, gateway, ALICE))[0] == 200
+    assert await metric(http, gateway, "gateway_responses_reused_total") == 1
+    reused = access_lines(caplog)[1]
+    assert (reused["operation"], reused["outcome"]) == ("Mine", "ok")
 
 
 @pytest.mark.parametrize("sent", [None, "", "two words", "x" * 129, "a\u00e9b"])

@@ -23,7 +23,7 @@ from gateway.app import create_app
 from gateway.cli import cli
 from gateway.settings import DEFAULT_PORT, Settings
 from harness.servers import RunningServer, run_server
-from tests.conftest import Upstream
+from tests.conftest import MEMORY_ONLY, Upstream
 
 ROOT = Path(__file__).parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -273,6 +273,7 @@ async def test_reference_api_check_passes_on_401_fails_when_refused(
     assert await run_check(snippet, closed_port()) == 1
 
 
+@MEMORY_ONLY
 async def test_gateway_check_follows_readyz(gateway: RunningServer) -> None:
     snippet = python_check("gateway")
     assert await run_check(snippet, gateway.port) == 0

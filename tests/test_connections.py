@@ -18,7 +18,7 @@ import pytest
 from gateway.reference_api import MOVIES, TV_SHOWS, generated_accounts
 from gateway.settings import Settings
 from harness.servers import RunningServer
-from tests.conftest import Upstream, running_gateway, running_upstream
+from tests.conftest import MEMORY_ONLY, Upstream, running_gateway, running_upstream
 from tests.graphql_client import GraphQLClient, Result
 from tests.node_packages import node_with_packages, run_node
 
@@ -64,18 +64,6 @@ async def upstream() -> AsyncIterator[Upstream]:
         await add_entries(running, "watchlist", "movie", WATCHLIST)
         running.calls.reset()
         yield running
-
-
-@pytest.fixture(params=["memory", "redis"])
-def cache_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("redis_url") if request.param == "redis" else None
-
-
-@pytest.fixture
-def settings(upstream: Upstream, cache_url: str | None) -> Settings:
-    return Settings(
-        upstream_url=upstream.url, upstream_timeout=2.0, cache_url=cache_url
-    )
 
 
 @pytest.fixture
@@ -483,6 +471,7 @@ async def run_apollo_client(node: str, config: dict[str, Any]) -> dict[str, Any]
     return outcome
 
 
+@MEMORY_ONLY  # Apollo Client's merging, not the cache, is under test here
 @pytest.mark.parametrize("direction", ["forward", "backward"])
 @pytest.mark.parametrize("size", [7, 20])
 async def test_apollo_client_pages_through_the_whole_list_with_fetch_more(

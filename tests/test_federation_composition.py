@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 
 from harness.servers import RunningServer
-from tests.conftest import ALICE
+from tests.conftest import ALICE, MEMORY_ONLY
 from tests.graphql_client import GraphQLClient
 from tests.node_packages import node_env, node_with_packages, run_node, stop
 
@@ -108,6 +108,7 @@ async def test_our_schema_composes_with_a_subgraph_extending_movie(node: str) ->
     assert "tagline: String @join__field(graph: CATALOGUE)" in supergraph
 
 
+@MEMORY_ONLY  # composition does not depend on the cache
 async def test_a_query_from_account_reaches_the_other_subgraphs_movie_fields(
     router: str, http: aiohttp.ClientSession
 ) -> None:
@@ -123,6 +124,7 @@ async def test_a_query_from_account_reaches_the_other_subgraphs_movie_fields(
     assert titles[550] == "Fight Club"
 
 
+@MEMORY_ONLY
 async def test_the_router_passes_on_our_unauthenticated_error(
     router: str, http: aiohttp.ClientSession
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 from gateway.settings import Settings
 from gateway.transport.ide import ASSETS_PATH, IMMUTABLE, Asset, pinned_assets
 from harness.servers import RunningServer
-from tests.conftest import Upstream, running_gateway
+from tests.conftest import MEMORY_ONLY, Upstream, running_gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ROOT / "gateway" / "transport" / "graphiql"
@@ -68,12 +68,14 @@ def test_the_page_loads_graphiql_react_and_the_explorer() -> None:
     }
 
 
+@MEMORY_ONLY  # static assets: no cache involved
 async def test_the_page_loads_only_the_gateways_own_pinned_assets(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
     assert await loaded_by_page(http, gateway) == expected(ASSETS_PATH)
 
 
+@MEMORY_ONLY
 @pytest.mark.parametrize("asset", pinned_assets(), ids=lambda asset: asset.location)
 async def test_each_asset_is_served_as_pinned_and_kept_for_a_year(
     http: aiohttp.ClientSession, gateway: RunningServer, asset: Asset
@@ -92,6 +94,7 @@ def test_each_asset_has_its_licence_beside_it() -> None:
         assert licence.startswith("MIT License")
 
 
+@MEMORY_ONLY
 async def test_a_missing_asset_is_a_404(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:

@@ -10,7 +10,9 @@ import aiohttp
 import pytest
 
 from harness.servers import RunningServer
-from tests.conftest import ALICE, Upstream
+from tests.conftest import ALICE, MEMORY_ONLY, Upstream
+
+pytestmark = MEMORY_ONLY  # refused before any cache is asked
 
 ADD_FAVORITE = (
     "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true) "

@@ -3,6 +3,7 @@
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -37,17 +38,10 @@ def assert_own(result_data: dict, account_id: int, favorites: set[int]) -> None:
     assert {item["id"] for item in account["favorites"]["results"]} == favorites
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
 async def test_interleaved_users_only_see_their_own_lists(
-    upstream: Upstream,
-    client_for: Callable[..., GraphQLClient],
-    request: pytest.FixtureRequest,
-    backend: str,
+    settings: Settings, upstream: Upstream, client_for: Callable[..., GraphQLClient]
 ) -> None:
-    cache_url = request.getfixturevalue("redis_url") if backend == "redis" else None
-    async with running_gateway(
-        Settings(upstream_url=upstream.url, cache_url=cache_url)
-    ) as server:
+    async with running_gateway(settings) as server:
         alice, bob = client_for(server, ALICE_HEADERS), client_for(server, BOB_HEADERS)
         await give_bob_favorites(bob)
         callers = [
@@ -66,14 +60,15 @@ async def test_interleaved_users_only_see_their_own_lists(
 
 
 async def test_one_callers_credentials_never_stick_to_the_next(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+    settings: Settings, upstream: Upstream, client_for: Callable[..., GraphQLClient]
 ) -> None:
     """A cookie upstream sets for one caller must not reach another caller's request.
 
     aiohttp's default jar ignores cookies of IP hosts, so this goes through a
     hostname: against 127.0.0.1 the test could not fail.
     """
-    settings = Settings(upstream_url=upstream.url.replace("127.0.0.1", "localhost"))
+    by_name = upstream.url.replace("127.0.0.1", "localhost")
+    settings = replace(settings, upstream_url=by_name)
     async with running_gateway(settings) as server:
         alice = client_for(server, ALICE_HEADERS)
         upstream.faults.headers = {"Set-Cookie": f"session_id={ALICE.token}; Path=/"}

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -16,6 +17,7 @@ LIST_CALLS = "GET /account/{account_id}/{list}/{media}"
 
 @pytest.mark.parametrize(("single_flight", "list_calls"), [(True, 1), (False, 100)])
 async def test_concurrent_identical_cold_queries(
+    settings: Settings,
     upstream: Upstream,
     client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
     single_flight: bool,
@@ -23,8 +25,8 @@ async def test_concurrent_identical_cold_queries(
 ) -> None:
     # Sharing, not deadlines, is tested: a hundred answers queued behind each other
     # in one loop must not time out and be retried.
-    settings = Settings(
-        upstream_url=upstream.url,
+    settings = replace(
+        settings,
         list_ttl=0,
         single_flight=single_flight,
         upstream_timeout=10.0,

@@ -1,6 +1,7 @@
 """Stale-if-error: a list page of the caller's own, served when upstream fails."""
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -22,16 +23,16 @@ SET_FAVORITE = (
 STALE_TTL = 300.0
 
 
-def stale_settings(upstream: Upstream, **overrides: float) -> Settings:
+def stale_settings(settings: Settings, **overrides: float) -> Settings:
     """Lists never fresh (list TTL 0), so each read asks upstream; kept for stale."""
     options = {"list_ttl": 0.0, "stale_ttl": STALE_TTL, "upstream_timeout": 0.5}
     options.update(overrides)
-    return Settings(upstream_url=upstream.url, **options)
+    return replace(settings, **options)
 
 
 @pytest.fixture
-async def stale_gateway(upstream: Upstream) -> AsyncIterator[RunningServer]:
-    async with running_gateway(stale_settings(upstream)) as server:
+async def stale_gateway(settings: Settings) -> AsyncIterator[RunningServer]:
+    async with running_gateway(stale_settings(settings)) as server:
         yield server
 
 
@@ -133,9 +134,9 @@ async def test_a_stale_list_is_never_served_after_the_accounts_own_write(
 
 
 async def test_stale_ttl_zero_serves_errors(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+    settings: Settings, upstream: Upstream, client_for: Callable[..., GraphQLClient]
 ) -> None:
-    async with running_gateway(stale_settings(upstream, stale_ttl=0)) as server:
+    async with running_gateway(stale_settings(settings, stale_ttl=0)) as server:
         alice = client_for(server, ALICE)
         assert (await alice.query(FAVORITES)).errors == []
         upstream.faults.status = 503
@@ -174,20 +175,12 @@ async def test_stale_serves_are_counted(
 ACCOUNT_READS = "GET /account"
 
 
-@pytest.fixture(params=["memory", "redis"])
-def cache_url(request: pytest.FixtureRequest) -> str | None:
-    """Each account test runs on both cache backends."""
-    return None if request.param == "memory" else request.getfixturevalue("redis_url")
-
-
-def uncached_settings(
-    upstream: Upstream, cache_url: str | None, **more: Any
-) -> Settings:
+def uncached_settings(settings: Settings, **more: Any) -> Settings:
     """Neither the account nor lists are ever fresh (TTL 0): every query asks
     upstream, and what it answered is kept only to be served stale."""
     options = {"account_ttl": 0.0, "list_ttl": 0.0, "stale_ttl": STALE_TTL}
-    options |= {"upstream_timeout": 0.5, "cache_url": cache_url}
-    return Settings(upstream_url=upstream.url, **(options | more))
+    options |= {"upstream_timeout": 0.5}
+    return replace(settings, **(options | more))
 
 
 def stale_paths(result: Result) -> list[list[str]]:
@@ -198,10 +191,10 @@ def stale_paths(result: Result) -> list[list[str]]:
 async def test_the_account_is_served_stale_past_its_ttl_when_upstream_fails(
     upstream: Upstream,
     client_for: Callable[..., GraphQLClient],
-    cache_url: str | None,
+    settings: Settings,
     failure: str,
 ) -> None:
-    async with running_gateway(uncached_settings(upstream, cache_url)) as server:
+    async with running_gateway(uncached_settings(settings)) as server:
         alice = client_for(server, ALICE)
         fresh = await alice.query(LISTS)
         assert (await alice.query(LISTS)).data == fresh.data
@@ -221,9 +214,9 @@ async def test_the_account_is_served_stale_past_its_ttl_when_upstream_fails(
 
 
 async def test_a_stale_account_is_only_ever_the_same_credentials(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient], cache_url: str | None
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
 ) -> None:
-    async with running_gateway(uncached_settings(upstream, cache_url)) as server:
+    async with running_gateway(uncached_settings(settings)) as server:
         alice, bob = client_for(server, ALICE), client_for(server, BOB)
         assert (await alice.query(LISTS)).errors == []
         upstream.faults.status = 503
@@ -234,9 +227,9 @@ async def test_a_stale_account_is_only_ever_the_same_credentials(
 
 
 async def test_revoked_credentials_are_never_answered_with_a_stale_account(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient], cache_url: str | None
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
 ) -> None:
-    async with running_gateway(uncached_settings(upstream, cache_url)) as server:
+    async with running_gateway(uncached_settings(settings)) as server:
         alice = client_for(server, ALICE)
         assert (await alice.query(LISTS)).errors == []
         upstream.faults.status = 401
@@ -247,9 +240,9 @@ async def test_revoked_credentials_are_never_answered_with_a_stale_account(
 
 
 async def test_stale_ttl_zero_serves_no_stale_account(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient], cache_url: str | None
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
 ) -> None:
-    settings = uncached_settings(upstream, cache_url, stale_ttl=0.0)
+    settings = uncached_settings(settings, stale_ttl=0.0)
     async with running_gateway(settings) as server:
         alice = client_for(server, ALICE)
         assert (await alice.query(LISTS)).errors == []
@@ -260,11 +253,10 @@ async def test_stale_ttl_zero_serves_no_stale_account(
 
 
 async def test_while_the_breaker_is_open_stale_data_is_served_without_calling(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient], cache_url: str | None
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], settings: Settings
 ) -> None:
     settings = uncached_settings(
-        upstream,
-        cache_url,
+        settings,
         upstream_retries=0,
         upstream_breaker_min_calls=3,
         upstream_breaker_open_time=60.0,

@@ -3,12 +3,13 @@
 import email.utils
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from gateway.settings import Settings
 from harness.servers import bound_socket
-from tests.conftest import ALICE, Upstream, running_gateway
+from tests.conftest import ALICE, Upstream, running_gateway, running_upstream
 from tests.graphql_client import GraphQLClient
 
 ACCOUNT = "{ account { id } }"
@@ -76,12 +77,11 @@ async def test_rate_limited_says_when_to_retry(
 
 
 async def test_reference_api_rate_limit_is_rate_limited(
-    client_for: Callable[..., GraphQLClient],
+    settings: Settings, client_for: Callable[..., GraphQLClient]
 ) -> None:
-    from tests.conftest import running_upstream
-
     async with running_upstream(rate_limit=1, rate_window=60.0) as limited:
-        async with running_gateway(Settings(upstream_url=limited.url)) as server:
+        limited_settings = replace(settings, upstream_url=limited.url)
+        async with running_gateway(limited_settings) as server:
             client = client_for(server, ALICE)
             assert (await client.query(ACCOUNT)).errors == []
             favorites = await client.query(LISTS)
@@ -133,14 +133,13 @@ async def test_failed_list_is_null_and_siblings_keep_their_data(
 
 
 async def test_refused_connection_is_upstream_unavailable(
-    client_for: Callable[..., GraphQLClient],
+    settings: Settings, client_for: Callable[..., GraphQLClient]
 ) -> None:
     closed = bound_socket()
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there any more: connections are refused
-    async with running_gateway(
-        Settings(upstream_url=f"http://127.0.0.1:{port}/api")
-    ) as server:
+    refused = replace(settings, upstream_url=f"http://127.0.0.1:{port}/api")
+    async with running_gateway(refused) as server:
         result = await client_for(server, ALICE).query(ACCOUNT)
     assert result.data == {"account": None}
     assert result.codes == ["UPSTREAM_UNAVAILABLE"]
@@ -148,10 +147,10 @@ async def test_refused_connection_is_upstream_unavailable(
 
 
 async def test_upstream_slower_than_the_timeout_is_unavailable(
-    upstream: Upstream, client_for: Callable[..., GraphQLClient]
+    settings: Settings, upstream: Upstream, client_for: Callable[..., GraphQLClient]
 ) -> None:
     upstream.faults.delay = 30.0
-    settings = Settings(upstream_url=upstream.url, upstream_timeout=0.3)
+    settings = replace(settings, upstream_timeout=0.3)
     started = time.monotonic()
     async with running_gateway(settings) as server:
         result = await client_for(server, ALICE).query(ACCOUNT)

@@ -31,7 +31,11 @@ What is cached, under which key, for how long, and what a mutation invalidates:
   (`SingleFlight`); their keys carry the generation, so a load that began before
   a mutation is never handed to a reader that began after it;
 - within one request, each page is read once, whether by a list field or a
-  connection (`media_window`, over `paging`), and read again after a write.
+  connection (`media_window`, over `paging`), and read again after a write;
+- a whole response may be served again while the lists it was built from are at
+  the generations they were read at (`reusable`, `is_current`), and identical
+  requests may share one execution while the account's generations are equal
+  (`generations_now`). Only this module knows the keys behind `Generations`.
 """
 
 import asyncio
@@ -45,7 +49,6 @@ from gateway.accounts.paging import Slice, Window, page_size
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
 from gateway.cache.store import Aged
-from gateway.transport.responses import Generations
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.errors import (
@@ -107,6 +110,26 @@ class CachePolicy:
         """How long the account is stored: served for `account_ttl`, kept for
         `stale_ttl`."""
         return max(self.account_ttl, self.stale_ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class Generations:
+    """The generations of some of an account's lists, as read at one moment.
+
+    Opaque outside this module: handed back to `AccountService.is_current`, or
+    compared whole (equal generations: no write to those lists came in between).
+    """
+
+    keys: tuple[str, ...] = ()
+    values: tuple[int | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reusable:
+    """A response may be served again for `ttl` seconds while `generations` hold."""
+
+    generations: Generations
+    ttl: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +244,7 @@ class AccountService:
         self._reusable = self._reusable and served.stale_age is None
         return served
 
-    def reuse(self) -> tuple[Generations, float] | None:
+    def reusable(self) -> Reusable | None:
         """For how long, and while which list generations hold, a response built
         from this request's reads may be served again to the same credentials.
 
@@ -233,7 +256,35 @@ class AccountService:
             ttl = min(ttl, self._policy.list_ttl)
         if not self._reusable or ttl <= 0:
             return None
-        return tuple(self._generations_read), ttl
+        read = self._generations_read
+        generations = Generations(tuple(k for k, _ in read), tuple(v for _, v in read))
+        return Reusable(generations, ttl)
+
+    async def is_current(self, generations: Generations) -> bool:
+        """Whether every list in `generations` is still at the generation read then:
+        no write to any of them came since, through any replica sharing the cache.
+        False when the cache cannot tell."""
+        now = await self._cache.current_generations(generations.keys)
+        return now is not None and tuple(now) == generations.values
+
+    async def generations_now(self) -> Generations | None:
+        """The generation of every list of the caller's account, if the account
+        is cached and the cache can tell; else None (nothing is fetched).
+
+        Two identical requests by the same credentials that read equal generations
+        may share one execution: no write to the account's lists came between them.
+        """
+        cached = await self._cache.get(_account_key(self._credentials))
+        if cached is None:
+            return None
+        account_id = Account.from_json(cached).id
+        keys = tuple(
+            _generation_key(account_id, list_name, kind)
+            for list_name in ListName
+            for kind in MediaKind
+        )
+        values = await self._cache.current_generations(keys)
+        return None if values is None else Generations(keys, tuple(values))
 
     def invalidation_pending(self) -> bool:
         """Whether the last write answered before the cache recorded its
@@ -354,26 +405,21 @@ class AccountService:
             self._pages.clear()
 
 
-async def account_generations(
-    cache: Cache, credentials: Credentials
-) -> tuple[int | None, ...] | None:
-    """The generation of every list of the account `credentials` resolve to, if
-    that mapping is cached and the cache can tell; else None.
+@dataclass(frozen=True, slots=True)
+class AccountServices:
+    """What every caller's `AccountService` in a process shares: the lifespan
+    builds it once, and each request asks it for the service of its caller."""
 
-    Two identical requests by the same credentials that read the same tuple may
-    share one execution: no write to any of the account's lists came between them.
-    """
-    cached = await cache.get(_account_key(credentials))
-    if cached is None:
-        return None
-    account_id = Account.from_json(cached).id
-    keys = [
-        _generation_key(account_id, list_name, kind)
-        for list_name in ListName
-        for kind in MediaKind
-    ]
-    generations = await cache.current_generations(keys)
-    return None if generations is None else tuple(generations)
+    client: UpstreamClient
+    cache: Cache
+    flights: SingleFlight
+    policy: CachePolicy
+
+    def for_caller(self, credentials: Credentials) -> AccountService:
+        """The service of the caller that `credentials` belong to."""
+        return AccountService(
+            self.client, self.cache, self.flights, self.policy, credentials
+        )
 
 
 def _account_key(credentials: Credentials) -> str:

@@ -3,7 +3,8 @@
 The id is the caller's `X-Request-ID` when it is acceptable, else a fresh one; it is
 echoed in the response and sent upstream (`gateway.edge.request_id`), so one request can
 be followed across both services. A line holds no header, cookie, query string or
-body: nothing a caller sent as a secret can reach the logs.
+body: nothing a caller sent as a secret can reach the logs. What the app ran (the
+GraphQL operation and its outcome) it tells the line through `report`.
 
 Each line also says when the request arrived (ISO-8601, UTC) and which replica
 served it (`host`, `pid`: one of several workers or containers), so that the lines
@@ -16,6 +17,7 @@ import logging
 import os
 import socket
 import time
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +26,24 @@ from gateway.edge.request_id import HEADER, accept_request_id
 
 LOGGER = logging.getLogger("gateway.access")
 _HEADER_NAME = HEADER.lower().encode()
+_REPORTED = "gateway.access_log.reported"  # the scope key `report` writes
+
+
+class Reported(Protocol):
+    """What the app says of a request it handled: the GraphQL operation and how it
+    ended (`ok` or an error code); None where it ran no operation."""
+
+    @property
+    def operation(self) -> str | None: ...
+
+    @property
+    def outcome(self) -> str | None: ...
+
+
+def report(scope: Scope, reported: Reported) -> None:
+    """Have this request's access line show `reported`'s operation and outcome as
+    they are when the request ends."""
+    scope[_REPORTED] = reported
 
 
 class AccessLogMiddleware:
@@ -62,7 +82,10 @@ class AccessLogMiddleware:
     def _line(
         self, scope: Scope, request_id: str, status: int, arrived: float, took: float
     ) -> str:
-        state = scope.get("state", {})
+        reported: Reported | None = scope.get(_REPORTED)
+        operation, outcome = (
+            (None, None) if reported is None else (reported.operation, reported.outcome)
+        )
         return json.dumps(
             {
                 "time": _iso_utc(arrived),
@@ -73,8 +96,8 @@ class AccessLogMiddleware:
                 "path": scope["path"],
                 "status": status,
                 "duration_ms": round(took * 1000, 2),
-                "operation": state.get("operation"),
-                "outcome": state.get("outcome"),
+                "operation": operation,
+                "outcome": outcome,
             },
             separators=(",", ":"),
         )

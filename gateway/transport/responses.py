@@ -8,8 +8,9 @@ parsing, validation and execution. It stays within DESIGN.md's invariants:
   same credentials, and it lives no longer than their account mapping
   (`account_ttl`) nor than the lists in it (`list_ttl`);
 - read your writes: an entry records the generation of every list it was built from
-  and is served only while each is still current in the shared cache, so a write
-  through any replica makes it unreadable at once.
+  (the accounts service's `Generations`) and is served only while the service
+  says each is still current, so a write through any replica makes it unreadable
+  at once.
 
 Only responses without errors or extensions are kept (a stale list or an error must
 be computed afresh). Entries are bounded in total bytes, least recently used first
@@ -18,13 +19,11 @@ out; being per process, they need no serialisation and cost no round trip.
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
 
-#: What a response was built from: (generation key, generation) of each list read.
-Generations = tuple[tuple[str, int], ...]
+from gateway.accounts.service import Generations
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +109,3 @@ def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
     except TypeError:  # e.g. an integer beyond 64 bits: strawberry will refuse it
         return None
     return RequestKey(fingerprint, query, name, canonical)
-
-
-def still_current(entry: CachedResponse, generations: Sequence[int | None]) -> bool:
-    """Whether the generations read now equal those the entry was built from."""
-    return all(
-        now == then
-        for now, (_, then) in zip(generations, entry.generations, strict=True)
-    )

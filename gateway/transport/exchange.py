@@ -1,0 +1,69 @@
+"""What a request to `/graphql` carries through the view: the process's `State` and
+its own `Exchange`, in place of untyped `request.state` attributes."""
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+from starlette.requests import Request
+from starlette.types import Scope
+
+from gateway.accounts.service import AccountService, AccountServices, Reusable
+from gateway.metrics import Metrics
+from gateway.transport.responses import RequestKey
+from gateway.upstream.credentials import Credentials
+
+
+class State(TypedDict):
+    """What the view reads of the state the app's lifespan opens once per process."""
+
+    accounts: AccountServices
+    metrics: Metrics
+
+
+def lifespan_state(scope: Scope) -> State:
+    """The lifespan's state as the server hands it to each request.
+
+    Strawberry's view types its requests with Starlette's default state, so
+    `Request[State]` cannot reach its hooks; this reads the same mapping that
+    `request.state` wraps.
+    """
+    state: State = scope["state"]
+    return state
+
+
+@dataclass(slots=True, eq=False)
+class Exchange:
+    """One request to `/graphql` on its way through the view, made once by it.
+
+    What the view's steps and strawberry's hooks share: who asks (`credentials`,
+    and the `accounts` service built around them), the media type to answer in,
+    what identifies the query for reuse and sharing (`key`; None when nothing may
+    be reused), and what became of it: the `operation` and its `outcome` (for
+    `/metrics` and the access line) and, after an execution, whether and while
+    which generations its response may be served again (`reusable`).
+    """
+
+    request: Request
+    state: State
+    credentials: Credentials
+    accounts: AccountService
+    media_type: str
+    key: RequestKey | None = None
+    operation: str | None = None
+    outcome: str | None = None
+    reusable: Reusable | None = None
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.state["metrics"]
+
+    def conclude(self, operation: str | None, outcome: str) -> None:
+        """Say how the request ended (`ok` or an error code), and count it."""
+        self.operation, self.outcome = operation, outcome
+        self.metrics.count_request(operation, outcome)
+
+
+class GraphQLRequest(Request):
+    """Starlette's request, carrying its `Exchange` to strawberry's hooks."""
+
+    exchange: Exchange
