@@ -20,9 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
-from gateway.accounts.service import AccountServices, CachePolicy
+from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
-from gateway.cache import Cache, create_cache
+from gateway.cache import Cache, LookupSpans, create_cache
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -168,6 +168,7 @@ def _lifespan(
             backoff=settings.cache_backoff,
             write_timeout=settings.cache_write_timeout,
             on_event=metrics.count_cache_event,
+            spans=_lookup_spans(tracing),
         )
         async with (
             _lifespans_of(mounted),
@@ -248,6 +249,11 @@ def breaker_policy(settings: Settings) -> BreakerPolicy:
 def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
     """The view, inside each request's operation span when tracing is on."""
     return view if tracing is None else TracedView(view, tracing.tracer)
+
+
+def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
+    """With tracing, each cache lookup is a span named by its key's template."""
+    return None if tracing is None else LookupSpans(tracing.tracer, key_template)
 
 
 def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:

@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import reference_api
+from gateway.accounts.service import ACCOUNT_KEY, LIST_KEY
 from gateway.app import create_app
 from gateway.reference_api.seed import ALICE as ALICE_ACCOUNT
 from gateway.settings import Settings
@@ -206,6 +207,64 @@ async def test_upstream_calls_follow_the_http_client_conventions(
             "http.response.status_code": 200,
         },
     ]
+
+
+async def test_each_attempt_is_a_span_and_a_stale_page_is_a_lookup(
+    http: aiohttp.ClientSession,
+) -> None:
+    options: dict[str, Any] = {
+        "list_ttl": 0.0,  # every list comes from upstream, or from the stale copy
+        "stale_ttl": 60.0,
+        "upstream_retries": 1,
+        "upstream_retry_backoff": 0.0,
+        "response_cache_bytes": 0,
+    }
+    async with traced_gateway(**options) as traced:
+        await client(http, traced).query(FAVORITES, {"language": "en-US"})
+        traced.exporter.clear()
+        traced.upstream.faults.status = 503
+        result = await client(http, traced).query(FAVORITES, {"language": "en-US"})
+        spans = traced.spans
+    assert result.extensions["stale"]
+    attempts = [dict(span.attributes or {}) for span in of_kind(spans, SpanKind.CLIENT)]
+    assert [(a["http.response.status_code"], a["error.type"]) for a in attempts] == [
+        (503, "503"),
+        (503, "503"),
+    ]
+    (stale,) = [span for span in spans if span.name == "cache get stale"]
+    assert stale.attributes is not None
+    assert stale.attributes["gateway.cache.key_template"] == LIST_KEY
+    assert stale.attributes["gateway.cache.hit"] is True
+
+
+async def test_each_cache_lookup_is_a_span_named_by_its_key_template(
+    http: aiohttp.ClientSession, cache_backend: str, cache_url: str | None
+) -> None:
+    # Without kept responses, the second query executes again, from the cache.
+    async with traced_gateway(cache_url, response_cache_bytes=0) as traced:
+        for _ in range(2):
+            await client(http, traced).query(FAVORITES, {"language": "en-US"})
+        spans = traced.spans
+    first, second = of_kind(spans, SpanKind.SERVER)
+    assert first.name == second.name == "query Favorites"  # validated once
+
+    def lookup(span: ReadableSpan) -> tuple[str, Any, Any, Any]:
+        within = first.context.span_id in ancestors(span, spans)
+        assert within or second.context.span_id in ancestors(span, spans)
+        attributes = span.attributes or {}
+        return (
+            "first" if within else "second",
+            attributes["gateway.cache.key_template"],
+            attributes["gateway.cache.hit"],
+            attributes["gateway.cache.backend"],
+        )
+
+    assert {lookup(span) for span in spans if span.name == "cache get"} == {
+        ("first", ACCOUNT_KEY, False, cache_backend),
+        ("first", LIST_KEY, False, cache_backend),
+        ("second", ACCOUNT_KEY, True, cache_backend),
+        ("second", LIST_KEY, True, cache_backend),
+    }
 
 
 async def test_no_credential_variable_or_account_id_reaches_a_span(
