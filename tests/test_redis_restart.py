@@ -88,3 +88,29 @@ async def test_no_replica_serves_a_list_from_before_a_write_or_a_restart(
     for server in replicas:
         errors = await metric(http, server, "gateway_cache_events_total", event="error")
         assert errors == 0
+
+
+ACCOUNT_ONLY = "{ account { id username } }"
+
+
+@pytest.mark.parametrize("from_snapshot", [False, True], ids=["empty", "snapshot"])
+async def test_a_kept_response_that_read_no_list_is_not_served_after_a_restart(
+    replicas: tuple[RunningServer, RunningServer],
+    restartable_redis: RedisServer,
+    upstream: Upstream,
+    client_for: Callable[..., GraphQLClient],
+    http: aiohttp.ClientSession,
+    from_snapshot: bool,
+) -> None:
+    zero = client_for(replicas[0], ALICE)
+    first = await zero.query(ACCOUNT_ONLY)
+    assert (await zero.query(ACCOUNT_ONLY)).data == first.data
+    reused = "gateway_responses_reused_total"
+    assert await metric(http, replicas[0], reused) == 1  # kept, and served again
+    async with side_connection(restartable_redis.url) as side:
+        await side.save()  # holds the account mapping the kept response relied on
+    await crash_and_restart(restartable_redis, from_snapshot=from_snapshot)
+    accounts = upstream.calls.count("GET /account")
+    assert (await zero.query(ACCOUNT_ONLY)).data == first.data
+    assert upstream.calls.count("GET /account") == accounts + 1
+    assert await metric(http, replicas[0], reused) == 1

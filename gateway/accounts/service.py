@@ -122,6 +122,7 @@ class Generations:
 
     keys: tuple[str, ...] = ()
     values: tuple[int | None, ...] = ()
+    account_read: bool = False  # whether the response holds the account
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,13 +258,28 @@ class AccountService:
         if not self._reusable or ttl <= 0:
             return None
         read = self._generations_read
-        generations = Generations(tuple(k for k, _ in read), tuple(v for _, v in read))
+        generations = Generations(
+            tuple(k for k, _ in read),
+            tuple(v for _, v in read),
+            account_read=self._account is not None,
+        )
         return Reusable(generations, ttl)
 
     async def is_current(self, generations: Generations) -> bool:
         """Whether every list in `generations` is still at the generation read then:
         no write to any of them came since, through any replica sharing the cache.
-        False when the cache cannot tell."""
+        False when the cache cannot tell.
+
+        A response that read the account but no list depends on the account
+        mapping alone: it is current while that mapping is still cached, so after
+        a Redis restart (empty, or from a snapshot: its keys carry the older run)
+        none is served. One that read neither (introspection, `_service`) holds
+        nothing cached and is always current.
+        """
+        if not generations.keys:
+            return not generations.account_read or (
+                await self._cached_account() is not None
+            )
         now = await self._cache.current_generations(generations.keys)
         return now is not None and tuple(now) == generations.values
 
@@ -274,10 +290,10 @@ class AccountService:
         Two identical requests by the same credentials that read equal generations
         may share one execution: no write to the account's lists came between them.
         """
-        cached = await self._cache.get(_account_key(self._credentials))
+        cached = await self._cached_account()
         if cached is None:
             return None
-        account_id = Account.from_json(cached).id
+        account_id = cached.id
         keys = tuple(
             _generation_key(account_id, list_name, kind)
             for list_name in ListName
@@ -285,6 +301,13 @@ class AccountService:
         )
         values = await self._cache.current_generations(keys)
         return None if values is None else Generations(keys, tuple(values))
+
+    async def _cached_account(self) -> Account | None:
+        """The caller's account as cached and still fresh; None otherwise."""
+        cached = await self._cache.get(
+            _account_key(self._credentials), max_age=self._policy.account_ttl
+        )
+        return None if cached is None else Account.from_json(cached)
 
     def invalidation_pending(self) -> bool:
         """Whether the last write answered before the cache recorded its
