@@ -11,16 +11,18 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import aiohttp
+from opentelemetry.sdk.trace import SpanProcessor
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
-from gateway.accounts.service import AccountServices, CachePolicy
+from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
-from gateway.cache import Cache, create_cache
+from gateway.cache import Cache, LookupSpans, create_cache
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -29,11 +31,13 @@ from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import Settings
+from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
 from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
+from gateway.transport.tracing import TracedView
 from gateway.transport.view import GraphQLView
 from gateway.upstream.breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from gateway.upstream.client import UpstreamClient
@@ -51,19 +55,23 @@ def create_app(
     routes: Sequence[BaseRoute] = (),
     links: Sequence[Link] = (),
     metrics_dir: str | None = None,
+    span_processor: SpanProcessor | None = None,
 ) -> Starlette:
     """The gateway for `settings`; `routes` are mounted beside `/graphql`, and
     `GET /` lists `links` (what `routes` offer a visitor) after `/graphql`.
 
     `metrics_dir` is where the worker processes of one `gateway serve --workers N`
     keep their metrics, so that `/metrics` reports them all (`gateway.metrics`).
+    Traces go to `settings.otlp_endpoint`, or to `span_processor` where one is
+    given (the tests'); with neither, nothing is traced (`gateway.tracing`).
     Raises `ValueError` without an upstream URL: the CLI, which can embed the
     reference API, fills it in.
     """
     if settings.upstream_url is None:
         raise ValueError("create_app needs settings.upstream_url")
+    tracing = create_tracing(settings.otlp_endpoint, span_processor)
     view = GraphQLView(
-        create_schema(schema_limits(settings)),
+        create_schema(schema_limits(settings), traced=tracing is not None),
         forwarded_headers=settings.upstream_headers,
         ide=GraphiQLPage(settings.graphiql_assets_url),
         steps=_steps(settings),
@@ -74,7 +82,7 @@ def create_app(
     return Starlette(
         routes=[
             index_route(links),
-            Route("/graphql", view),  # the view answers other methods itself
+            Route("/graphql", _traced(view, tracing)),  # it answers every method
             assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -82,7 +90,9 @@ def create_app(
             *routes,
         ],
         middleware=_middleware(settings),
-        lifespan=_lifespan(settings, settings.upstream_url, metrics_dir, mounted),
+        lifespan=_lifespan(
+            settings, settings.upstream_url, metrics_dir, mounted, tracing
+        ),
     )
 
 
@@ -146,6 +156,7 @@ def _lifespan(
     upstream_url: str,
     metrics_dir: str | None,
     mounted: Sequence[Starlette],
+    tracing: Tracing | None,
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
@@ -157,8 +168,13 @@ def _lifespan(
             backoff=settings.cache_backoff,
             write_timeout=settings.cache_write_timeout,
             on_event=metrics.count_cache_event,
+            spans=_lookup_spans(tracing),
         )
-        async with _lifespans_of(mounted), _session(settings) as session:
+        async with (
+            _lifespans_of(mounted),
+            _exporting(tracing),
+            _session(settings, tracing) as session,
+        ):
             client = _client(settings, session, upstream_url, metrics)
             try:
                 yield {
@@ -230,12 +246,28 @@ def breaker_policy(settings: Settings) -> BreakerPolicy:
     )
 
 
-def _session(settings: Settings) -> aiohttp.ClientSession:
-    """The one upstream session: timeouts and pool size on purpose, no cookie jar.
+def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
+    """The view, inside each request's operation span when tracing is on."""
+    return view if tracing is None else TracedView(view, tracing.tracer)
+
+
+def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
+    """With tracing, each cache lookup is a span named by its key's template."""
+    return None if tracing is None else LookupSpans(tracing.tracer, key_template)
+
+
+def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext() if tracing is None else tracing.exporting()
+
+
+def _session(settings: Settings, tracing: Tracing | None) -> aiohttp.ClientSession:
+    """The one upstream session: timeouts and pool size on purpose, no cookie jar;
+    with tracing, each attempt is a span that sends its `traceparent`.
 
     Its total timeout is also the deadline of each whole call, retries included.
     """
     return aiohttp.ClientSession(
+        trace_configs=[] if tracing is None else [tracing.upstream_trace_config()],
         connector=aiohttp.TCPConnector(limit=settings.upstream_max_connections),
         timeout=aiohttp.ClientTimeout(
             total=settings.upstream_timeout, connect=settings.upstream_connect_timeout
@@ -273,7 +305,8 @@ async def readyz(request: Request[AppState]) -> JSONResponse:
 
 async def _upstream_status(client: UpstreamClient) -> str:
     try:
-        await client.check_reachable()
+        with untraced_upstream():
+            await client.check_reachable()
     except (UpstreamUnavailable, UpstreamBroken):
         return "unavailable"
     except UpstreamStatusError:  # any other answer proves upstream is there

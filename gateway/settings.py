@@ -20,6 +20,7 @@ DEFAULT_REFERENCE_DB = "reference-api.sqlite3"
 ENV_PREFIX = "GATEWAY_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 CACHE_SCHEMES = ("memory", "redis", "rediss")
+OTLP_SCHEMES = ("http", "https")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 #: Headers of the incoming request that are always sent upstream: the credentials.
@@ -244,6 +245,13 @@ class Settings:
         "(back-off or not) before it answers with an `INVALIDATION_PENDING` warning "
         "and leaves the invalidation to be replayed",
         low=0.001,
+    )
+    otlp_endpoint: str | None = _setting(
+        None,
+        "OpenTelemetry collector (OTLP over HTTP) to send traces to, e.g. "
+        "`http://127.0.0.1:4318` (spans go to its `/v1/traces`); unset: no tracing",
+        schemes=OTLP_SCHEMES,
+        shown_default="off",
     )
     cors_origins: tuple[str, ...] = _setting(
         (), "comma-separated origins allowed by CORS"

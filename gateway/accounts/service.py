@@ -445,8 +445,25 @@ class AccountServices:
         )
 
 
+#: How each kind of key is laid out. A trace names a cache lookup by its key's
+#: template (`key_template`): the key itself holds an account id or a digest of
+#: the caller's credentials.
+ACCOUNT_KEY = "account:{credentials}"
+GENERATION_KEY = "gen:{account}:{list}:{kind}"
+LIST_KEY = "list:{account}:{list}:{kind}:{generation}:{page}:{language}:{sort}"
+_TEMPLATES = {
+    template.partition(":")[0]: template
+    for template in (ACCOUNT_KEY, GENERATION_KEY, LIST_KEY)
+}
+
+
+def key_template(key: str) -> str:
+    """The template `key` was built from, without any of its values."""
+    return _TEMPLATES.get(key.partition(":")[0], "unknown")
+
+
 def _account_key(credentials: Credentials) -> str:
-    return f"account:{credentials.fingerprint}"
+    return ACCOUNT_KEY.format(credentials=credentials.fingerprint)
 
 
 def _account_tag(account_id: int) -> str:
@@ -455,13 +472,20 @@ def _account_tag(account_id: int) -> str:
 
 
 def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> str:
-    return f"gen:{_account_tag(account_id)}:{list_name.value}:{kind.value}"
+    return GENERATION_KEY.format(
+        account=_account_tag(account_id), list=list_name.value, kind=kind.value
+    )
 
 
 def _list_key(
     account_id: int, list_name: ListName, query: ListQuery, generation: int
 ) -> str:
-    return (
-        f"list:{_account_tag(account_id)}:{list_name.value}:{query.kind.value}:"
-        f"{generation}:{query.page}:{query.language}:{query.sort.value}"
+    return LIST_KEY.format(
+        account=_account_tag(account_id),
+        list=list_name.value,
+        kind=query.kind.value,
+        generation=generation,
+        page=query.page,
+        language=query.language,
+        sort=query.sort.value,
     )

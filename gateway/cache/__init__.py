@@ -4,6 +4,7 @@
 accounts service uses, and the only one: nothing else touches aiocache.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -11,12 +12,13 @@ from urllib.parse import urlsplit
 from gateway.cache.backends import DEFAULT_NAMESPACE, memory_backend, redis_backend
 from gateway.cache.redis_client import ServerEpoch
 from gateway.cache.store import DEFAULT_BACKOFF, DEFAULT_WRITE_TIMEOUT, Cache
+from gateway.cache.traced import LookupSpans, TracedCache
 
 MEMORY_SCHEME = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
 DEFAULT_OPERATION_TIMEOUT = 0.5
 
-__all__ = ["Cache", "CacheConfigError", "create_cache"]
+__all__ = ["Cache", "CacheConfigError", "LookupSpans", "create_cache"]
 
 
 class CacheConfigError(ValueError):
@@ -33,6 +35,7 @@ def create_cache(
     on_event: Callable[[str], None] = lambda event: None,
     namespace: str = DEFAULT_NAMESPACE,
     clock: Callable[[], int] = time.time_ns,
+    spans: LookupSpans | None = None,
 ) -> Cache:
     """A `Cache` for `url`: None or `memory://` in process, `redis://host/db` shared.
 
@@ -40,7 +43,9 @@ def create_cache(
     `backoff` is how long a failed backend is skipped, `write_timeout` how long a
     bump is retried, and `on_event` is told of hits, misses, stale values, errors
     and bumps left to replay; `clock` (nanoseconds) seeds new generations.
-    Raises `CacheConfigError` for any other scheme.
+    With `spans` (tracing on) every lookup is a span (`TracedCache`); without, the
+    cache does no tracing work at all. Raises `CacheConfigError` for any other
+    scheme.
     """
     parts = urlsplit(url or f"{MEMORY_SCHEME}://")
     server_epoch = None
@@ -53,7 +58,11 @@ def create_cache(
         )
     else:
         raise CacheConfigError(f"unsupported cache URL scheme {parts.scheme!r}")
-    return Cache(
+    make: Callable[..., Cache] = Cache
+    if spans is not None:
+        name = "memory" if parts.scheme == MEMORY_SCHEME else "redis"
+        make = functools.partial(TracedCache, spans=spans, backend_name=name)
+    return make(
         backend,
         server_epoch=server_epoch,
         backoff=backoff,

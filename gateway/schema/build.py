@@ -26,6 +26,7 @@ from gateway.schema.context import Context
 from gateway.schema.errors import contract_errors
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
+from gateway.schema.tracing import OperationSpanNames
 
 CACHED_DOCUMENTS = 512
 
@@ -59,8 +60,12 @@ class _Schema(strawberry.federation.Schema):
         return result
 
 
-def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
-    """The subgraph schema, with parse/validation caches and the request limits."""
+def create_schema(
+    limits: SchemaLimits, *, traced: bool = False
+) -> strawberry.federation.Schema:
+    """The subgraph schema, with parse/validation caches and the request limits;
+    `traced`, it names each operation's trace span (`OperationSpanNames`)."""
+    tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
     return _Schema(
         query=Query,
         mutation=Mutation,
@@ -71,6 +76,7 @@ def create_schema(limits: SchemaLimits) -> strawberry.federation.Schema:
             lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
             _limit_rules(limits),
             ResponseNotes,
+            *tracing,
         ],
     )
 
