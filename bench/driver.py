@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import procs, upstream, wrk
+from bench import limit, procs, upstream, wrk
 from bench.report import Row, markdown, write
 from bench.systems import (
     BENCH,
@@ -34,6 +34,10 @@ from bench.systems import (
     peers_dir,
 )
 from harness.servers import free_port
+
+#: The scenario whose gateway response the `limit` row serves, and where it is kept.
+LIMIT_SCENARIO = "lists"
+LIMIT_BODY = "limit-body.json"
 
 
 def _seconds(value: str) -> float:
@@ -151,6 +155,7 @@ def measure(cfg: Config, stub: str, target: Target) -> dict[str, Any]:
         "failed": result.failed,
         "rps_runs": tuple(run[0].rps for run in runs),
         "busy_before": round(busy),
+        "requests": result.requests,
     }
 
 
@@ -159,15 +164,15 @@ def loads(
 ) -> tuple[wrk.Load, wrk.Load]:
     """The measured load and its warm-up load for `scenario` on `system`.
 
-    many-users warms up with the single-user lists script: it warms the
-    server's code paths and connection pools without filling the per-user
-    cache, so the measured run starts with 1,000 cold users.
+    many-users and first-load warm up with the single-user lists script: it
+    warms the server's code paths and connection pools without filling the
+    per-user cache, so the measured run starts with `scenario.users` cold users.
     """
     single = scenario.single_connection
     threads, conns = (1, 1) if single else (cfg.threads, cfg.connections)
     lists = system.script(layout, "lists")
     if scenario.script == "many-users":
-        env = (("LISTS_SCRIPT", str(lists)),)
+        env = (("LISTS_SCRIPT", str(lists)), ("USERS", str(scenario.users)))
         load = wrk.Load(BENCH / "many_users.lua", url, threads, conns, env)
         return load, wrk.Load(lists, url, threads, conns)
     load = wrk.Load(system.script(layout, scenario.script), url, threads, conns)
@@ -196,9 +201,14 @@ def run_system(
         procs.wait_http(url, proc)
         load, warm = loads(cfg, layout, system, scenario, url)
         numbers = measure(cfg, stub, Target(load, warm, proc.pid))
+        if scenario.name == LIMIT_SCENARIO and system.name == "gateway":
+            limit.capture(url, cfg.work / LIMIT_BODY)
     finally:
         procs.stop(proc)
-    row = Row(latency, scenario.name, system.name, **numbers)
+    note = ""
+    if scenario.users and numbers["requests"] > scenario.users:
+        note = f"{numbers['requests']} requests, {scenario.users} tokens: some repeat"
+    row = Row(latency, scenario.name, system.name, note=note, **numbers)
     log(
         f"  {latency:>2} ms {scenario.name:<10} {system.name:<8} "
         f"{row.rps:8.0f} req/s  p50 {row.p50_ms:7.2f} ms  "
@@ -225,6 +235,38 @@ def run_upstream(
     numbers = measure(cfg, stub, Target(load, load, pid))
     row = Row(latency, scenario, "upstream", note=note, **numbers)
     log(f"  {latency:>2} ms {scenario:<10} upstream {row.rps:8.0f} req/s")
+    return row
+
+
+def run_limit(cfg: Config, layout: Layout, stub: str, latency: int) -> Row:
+    """The `limit` row: `bench/limit.py` serving the body that the gateway's
+    `lists` cell of this latency captured, pinned and loaded as that cell was."""
+    body = cfg.work / LIMIT_BODY
+    if not body.is_file():
+        return Row(latency, LIMIT_SCENARIO, "limit", note="n/a: no gateway lists cell")
+    size = body.stat().st_size
+    port = free_port()
+    argv = [sys.executable, str(BENCH / "limit.py"), "--port", str(port)]
+    logfile = cfg.work / "logs" / f"{latency}ms-limit.log"
+    proc = procs.start(
+        [*argv, "--body", str(body)],
+        cpu=cfg.server_cpu,
+        env=os.environ,
+        cwd=BENCH,
+        log=logfile,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/graphql"
+        procs.wait_http(url, proc)
+        script = layout.loadgen / "lists.lua"
+        load = wrk.Load(script, url, cfg.threads, cfg.connections)
+        numbers = measure(cfg, stub, Target(load, load, proc.pid))
+    finally:
+        procs.stop(proc)
+        body.unlink()
+    note = f"raw ASGI, the gateway's {size} bytes"
+    row = Row(latency, LIMIT_SCENARIO, "limit", note=note, **numbers)
+    log(f"  {latency:>2} ms {LIMIT_SCENARIO:<10} limit    {row.rps:8.0f} req/s")
     return row
 
 
@@ -308,6 +350,8 @@ def main() -> int:
         for scenario in scenarios:
             for system in systems:
                 rows.append(run_system(cfg, layout, stub, latency, system, scenario))
+            if scenario.name == LIMIT_SCENARIO:
+                rows.append(run_limit(cfg, layout, stub, latency))
             if scenario.name == "latency":
                 rows.append(run_upstream(cfg, layout, stub, stub_pid, latency, True))
         rows.append(run_upstream(cfg, layout, stub, stub_pid, latency, False))

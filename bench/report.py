@@ -24,6 +24,7 @@ class Row:
     failed: int = 0
     rps_runs: tuple[float, ...] = ()
     busy_before: float | None = None
+    requests: int | None = None
     note: str = ""
 
 

@@ -1,9 +1,10 @@
-"""loadgen's upstream stub, plus the 1,000 bearer tokens of the many-users scenario.
+"""loadgen's upstream stub, plus the bearer tokens of the many-users and first-load
+scenarios (10,000: first-load needs one per request).
 
 The stub (`upstream_stub.py`, read-only among the shared peers) knows only
 `alice-token` and `bob-token`, and has no endpoint to add accounts. This wrapper
-imports it unchanged, registers `user0001-token` .. `user1000-token` as accounts
-100001 .. 101000 (each its own account, so no gateway can share one user's cached
+imports it unchanged, registers `user0001-token` .. `user10000-token` as accounts
+100001 .. 110000 (each its own account, so no gateway can share one user's cached
 lists with another), and adds one control route:
 
   POST /__bench_clone {"from": 12345}   copy that account's lists to every bench user
@@ -22,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-USERS = 1000
+USERS = 10_000
 FIRST_ACCOUNT_ID = 100_000
 
 

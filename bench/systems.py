@@ -105,6 +105,7 @@ class Scenario:
     single_connection: bool = False
     summary: str = ""
     gateway_env: tuple[tuple[str, str], ...] = ()  # extra settings, gateway only
+    users: int = 0  # many-users / first-load: round-robin over this many tokens
 
 
 SCENARIOS = (
@@ -119,7 +120,18 @@ SCENARIOS = (
         summary="cold, and the gateway's single-flight off too",
         gateway_env=(("GATEWAY_SINGLE_FLIGHT", "false"),),
     ),
-    Scenario("many-users", "many-users", summary="lists, 1,000 tokens round-robin"),
+    Scenario(
+        "many-users",
+        "many-users",
+        summary="lists, 1,000 tokens round-robin",
+        users=1000,
+    ),
+    Scenario(
+        "first-load",
+        "many-users",
+        summary="lists, 10,000 tokens, each its first request",
+        users=10_000,
+    ),
     Scenario(
         "latency",
         "lists",
