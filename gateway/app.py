@@ -71,7 +71,11 @@ def create_app(
         raise ValueError("create_app needs settings.upstream_url")
     tracing = create_tracing(settings.otlp_endpoint, span_processor)
     view = GraphQLView(
-        create_schema(schema_limits(settings), traced=tracing is not None),
+        create_schema(
+            schema_limits(settings),
+            traced=tracing is not None,
+            planned=settings.planned_execution,
+        ),
         forwarded_headers=settings.upstream_headers,
         ide=GraphiQLPage(settings.graphiql_assets_url),
         steps=_steps(settings),

@@ -226,6 +226,11 @@ class Settings:
         "identical upstream loads, and identical queries by the same credentials, "
         "in flight at the same moment share one run (`false`: each runs its own)",
     )
+    planned_execution: bool = _setting(
+        True,
+        "complete plain scalar and enum fields from plans compiled once per schema "
+        "instead of graphql-core's per-field walk (`false`: graphql-core alone)",
+    )
     cache_timeout: float = _setting(
         0.5,
         "seconds one attempt of a Redis command may take (to connect, then to be "

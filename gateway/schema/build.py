@@ -26,6 +26,7 @@ from gateway.schema.context import Context
 from gateway.schema.errors import contract_errors
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
+from gateway.schema.planned import planned_executor
 from gateway.schema.tracing import OperationSpanNames
 
 CACHED_DOCUMENTS = 512
@@ -61,12 +62,15 @@ class _Schema(strawberry.federation.Schema):
 
 
 def create_schema(
-    limits: SchemaLimits, *, traced: bool = False
+    limits: SchemaLimits, *, traced: bool = False, planned: bool = True
 ) -> strawberry.federation.Schema:
     """The subgraph schema, with parse/validation caches and the request limits;
-    `traced`, it names each operation's trace span (`OperationSpanNames`)."""
+    `traced`, it names each operation's trace span (`OperationSpanNames`);
+    `planned`, plain leaf fields complete from plans compiled once
+    (`gateway.schema.planned`).
+    """
     tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
-    return _Schema(
+    schema = _Schema(
         query=Query,
         mutation=Mutation,
         types=[Movie, TvShow],
@@ -79,6 +83,11 @@ def create_schema(
             *tracing,
         ],
     )
+    if planned:
+        schema.execution_context_class = planned_executor(
+            schema._schema, schema.config.default_resolver
+        )
+    return schema
 
 
 class ResponseNotes(SchemaExtension):
