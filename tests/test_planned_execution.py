@@ -135,7 +135,7 @@ def _field(
     draw: st.DrawFn, doc: Document, name: str, field: GraphQLField, nesting: int
 ) -> str:
     # Same-named fields with other arguments would conflict: those always get one.
-    aliased = bool(field.args) or draw(st.integers(0, 2)) == 0
+    aliased = bool(field.args) or draw(st.booleans())
     alias = f"{doc.fresh('a')}: " if aliased else ""
     text = alias + name + _arguments(draw, doc, field) + _directive(draw, doc)
     named = get_named_type(field.type)
@@ -152,7 +152,7 @@ def _object_selection(
         for name, field in type_.fields.items()
         if nesting < MAX_NESTING or is_leaf_type(get_named_type(field.type))
     }
-    chosen = draw(st.lists(st.sampled_from(sorted(fields)), max_size=4))
+    chosen = draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=4))
     items = [_field(draw, doc, name, fields[name], nesting) for name in chosen]
     if draw(st.booleans()):
         items.append("__typename" + _directive(draw, doc))

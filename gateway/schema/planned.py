@@ -12,7 +12,9 @@ attribute read and one coercion.
 Anything irregular about a value (null, an exception, a value the coercion
 refuses) is handed back to graphql-core's own `execute_field` for that field, in
 its place: errors, their paths and null propagation are graphql-core's own, so
-responses stay byte-identical (tests/test_planned_execution.py checks it).
+responses stay byte-identical (tests/test_planned_execution.py checks it). A list
+item whose whole selection is planned leaves (a page's `results { id title }`)
+skips the per-item walk too: type resolution, then the plans, into one dict.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from operator import attrgetter
 from typing import Any, ClassVar
 
 from graphql import (
+    GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     Undefined,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
@@ -116,13 +122,131 @@ class _TypeName:
         return self.name
 
 
+#: A list item's selection, planned field by field, as (response name, plan).
+ItemPlan = tuple[tuple[str, LeafPlan], ...]
+
+
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, with planned leaf fields completed from `plans`.
+    """graphql-core's executor, with planned leaf fields completed from `plans`,
+    and list items whose selection is all planned leaves completed in one step.
 
     `planned_executor` makes the subclass that holds one schema's plans.
     """
 
     plans: ClassVar[LeafPlans] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keyed by id(); the value keeps the keyed list alive, as graphql-core's
+        # own memo of collected subfields does.
+        self._item_plans: dict[
+            tuple[str, int], tuple[FieldDetailsList, ItemPlan | None]
+        ] = {}
+        self._runtime_types: dict[tuple[str, str], GraphQLObjectType | None] = {}
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """A list item whose selection is all planned leaves, completed from the
+        plans in one step; any other item, or any irregular value, as graphql-core
+        completes it."""
+        completed = self._planned_item(item, item_type, field_details_list, info)
+        if completed is GENERIC:
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        complete_results.append(completed)
+        return False
+
+    def _planned_item(
+        self,
+        item: Any,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+    ) -> Any:
+        """The completed item, or `GENERIC`; resolving the item's type and its
+        `is_type_of` are pure here, so graphql-core may repeat them."""
+        if item is None or not is_non_null_type(item_type):
+            return GENERIC
+        object_type = self._runtime_type(item, item_type.of_type, info)
+        if object_type is None:
+            return GENERIC
+        if object_type.is_type_of is not None:
+            if object_type.is_type_of(item, info) is not True:
+                return GENERIC
+        plan = self._item_plan(object_type, field_details_list)
+        if plan is None:
+            return GENERIC
+        completed: dict[str, Any] = {}
+        for response_name, leaf in plan:
+            value = leaf.complete(item)
+            if value is GENERIC:
+                return GENERIC
+            completed[response_name] = value
+        return completed
+
+    def _runtime_type(
+        self, item: Any, named: GraphQLOutputType, info: GraphQLResolveInfo[Any]
+    ) -> GraphQLObjectType | None:
+        """The object type `item` completes as, if graphql-core would accept it."""
+        if isinstance(named, GraphQLObjectType):
+            return named
+        if not isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            return None
+        if named.resolve_type is None:
+            return None
+        name = named.resolve_type(item, info, named)
+        if not isinstance(name, str):
+            return None
+        key = (named.name, name)
+        if key not in self._runtime_types:
+            runtime = self.schema.get_type(name)
+            valid = isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(
+                named, runtime
+            )
+            self._runtime_types[key] = runtime if valid else None  # type: ignore[assignment]
+        return self._runtime_types[key]
+
+    def _item_plan(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> ItemPlan | None:
+        """The plan of the selection on `object_type`, None unless every field of
+        it is a planned leaf (and nothing is deferred); worked out once per list
+        field and item type of the operation."""
+        key = (object_type.name, id(field_details_list))
+        memo = self._item_plans.get(key)
+        if memo is not None:
+            return memo[1]
+        collected = self.collect_subfields(object_type, field_details_list)
+        plan: ItemPlan | None = None
+        if not collected.new_defer_usages and not self._has_middleware():
+            leaves = [
+                (name, self.plans.get((object_type.name, details[0].node.name.value)))
+                for name, details in collected.grouped_field_set.items()
+            ]
+            if all(leaf is not None for _, leaf in leaves):
+                plan = tuple(leaves)  # type: ignore[arg-type]
+        self._item_plans[key] = (field_details_list, plan)
+        return plan
+
+    def _has_middleware(self) -> bool:
+        """Field middleware wraps every resolver: then nothing is planned."""
+        manager = self.middleware_manager
+        return manager is not None and bool(manager.middlewares)
 
     def execute_fields(
         self,
@@ -134,7 +258,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         """graphql-core's `execute_fields`, with a planned field's value taken from
         its plan unless the plan hands the field back."""
-        if self.middleware_manager is not None and self.middleware_manager.middlewares:
+        if self._has_middleware():
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
