@@ -286,6 +286,8 @@ def _required_int(obj: dict[str, object], key: str, what: str) -> int:
 
 
 def _int(value: object) -> int | None:
+    if type(value) is int:  # the usual case, checked first
+        return value
     # bool is a subclass of int, but `true` is no id or count.
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -296,6 +298,8 @@ def _float(value: object) -> float | None:
     NaN, Infinity (which Python's json module decodes) and ints too large for a
     float cannot be GraphQL Floats, so they count as missing.
     """
+    if type(value) is float:  # the usual case, checked first
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
@@ -315,4 +319,8 @@ def _first_str(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
     Empty strings are skipped because TMDB sends `"release_date": ""` for an
     unknown date, which the contract spells null.
     """
-    return next((v for k in keys if isinstance(v := obj.get(k), str) and v), None)
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
