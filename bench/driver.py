@@ -10,6 +10,7 @@ machine over all three instead of one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -33,11 +34,13 @@ from bench.systems import (
     System,
     peers_dir,
 )
+from harness.redis_server import RedisServer, redis_binary, run_redis
 from harness.servers import free_port
 
 #: The scenario whose gateway response the `limit` row serves, and where it is kept.
 LIMIT_SCENARIO = "lists"
 LIMIT_BODY = "limit-body.json"
+NO_REDIS = "n/a: the gateway's own cache backend"
 
 
 def _seconds(value: str) -> float:
@@ -190,10 +193,37 @@ def run_system(
     """Start `system` fresh, measure `scenario` on it, stop it."""
     if scenario.cold and system.cache_off is None:
         return Row(latency, scenario.name, system.name, note=system.no_cache_off)
+    if scenario.redis and system.name != "gateway":
+        return Row(latency, scenario.name, system.name, note=NO_REDIS)
+    with contextlib.ExitStack() as stack:
+        extra = {}
+        if scenario.redis:
+            extra["GATEWAY_CACHE_URL"] = stack.enter_context(_redis()).url
+        return _measure_system(cfg, layout, stub, latency, system, scenario, extra)
+
+
+def _redis() -> contextlib.AbstractContextManager[RedisServer]:
+    """A fresh redis-server (unpinned: the kernel places it) for one cell."""
+    binary = redis_binary()
+    if binary is None:
+        raise RuntimeError("no redis-server: apt-get install redis-server")
+    return run_redis(binary)
+
+
+def _measure_system(
+    cfg: Config,
+    layout: Layout,
+    stub: str,
+    latency: int,
+    system: System,
+    scenario: Scenario,
+    extra: dict[str, str],
+) -> Row:
+    """`run_system`'s cell, with `extra` settings (a Redis URL) in the env."""
     upstream.reset_and_seed(stub, latency)
     port = free_port()
     argv, cwd = system.command(layout)
-    env = {**os.environ, **system.env(stub, port, scenario)}
+    env = {**os.environ, **system.env(stub, port, scenario), **extra}
     logfile = cfg.work / "logs" / f"{latency}ms-{scenario.name}-{system.name}.log"
     proc = procs.start(argv, cpu=cfg.server_cpu, env=env, cwd=cwd, log=logfile)
     try:

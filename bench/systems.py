@@ -106,11 +106,18 @@ class Scenario:
     summary: str = ""
     gateway_env: tuple[tuple[str, str], ...] = ()  # extra settings, gateway only
     users: int = 0  # many-users / first-load: round-robin over this many tokens
+    redis: bool = False  # the gateway on a fresh redis-server's cache (gateway only)
 
 
 SCENARIOS = (
     Scenario("account", "account", summary="{ account { id name username } }"),
     Scenario("lists", "lists", summary="account + 3 lists, 45 items"),
+    Scenario(
+        "lists-redis",
+        "lists",
+        summary="lists, the gateway's cache on Redis",
+        redis=True,
+    ),
     Scenario("mixed", "mixed", summary="90% lists, 10% setFavorite"),
     Scenario("cold", "lists", cold=True, summary="lists, list caching off"),
     Scenario(
