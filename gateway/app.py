@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache, LookupSpans, create_cache
+from gateway.cache.documents import PersistedDocuments
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -30,10 +31,12 @@ from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
-from gateway.settings import Settings
+from gateway.settings import SettingError, Settings
 from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
 from gateway.transport.ide import GraphiQLPage, assets_mount
+from gateway.transport.manifest import ManifestError, TrustedDocuments
+from gateway.transport.persisted import PersistedQueries
 from gateway.transport.pipeline import Step
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
@@ -113,9 +116,31 @@ class AppState(State):
     cache: Cache
 
 
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest `settings` name, if any; raises `SettingError` for a file that
+    cannot be read or is not one."""
+    path = settings.trusted_documents
+    if path is None:
+        return None
+    try:
+        return TrustedDocuments.from_file(path)
+    except ManifestError as exc:
+        accepted = (
+            "the path of a JSON file in Apollo's persisted-query manifest format "
+            f"(this one: {exc})"
+        )
+        raise SettingError("trusted_documents", path, accepted) from exc
+
+
 def _steps(settings: Settings) -> list[Step]:
-    """The view's steps before execution: those that `settings` switch on."""
-    steps: list[Step] = []
+    """The view's steps before execution: those that `settings` switch on.
+
+    Persisted queries come before reuse, which keys a query by the text it
+    stands for.
+    """
+    steps: list[Step] = [
+        PersistedQueries(trusted_documents(settings)),
+    ]
     if settings.response_cache_bytes > 0:
         steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
     if settings.single_flight:
@@ -181,6 +206,7 @@ def _lifespan(
                     "client": client,
                     "cache": cache,
                     "accounts": _accounts(settings, client, cache),
+                    "documents": _documents(settings, cache),
                     "metrics": metrics,
                 }
             finally:
@@ -199,6 +225,17 @@ def _accounts(
     )
     flights = SingleFlight(enabled=settings.single_flight)
     return AccountServices(client, cache, flights, policy)
+
+
+def _documents(settings: Settings, cache: Cache) -> PersistedDocuments | None:
+    """Where automatic persisted queries are registered: the shared cache when it
+    is Redis, else a bounded one of their own; None when they are switched off or
+    only trusted documents run."""
+    if not settings.persisted_queries or settings.trusted_documents is not None:
+        return None
+    if not settings.shared_cache:
+        cache = create_cache(None, max_entries=settings.persisted_queries_max_entries)
+    return PersistedDocuments(cache, ttl=settings.persisted_queries_ttl)
 
 
 @contextlib.asynccontextmanager

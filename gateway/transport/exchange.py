@@ -2,21 +2,31 @@
 its own `Exchange`, in place of untyped `request.state` attributes."""
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from starlette.requests import Request
 from starlette.types import Scope
 
 from gateway.accounts.service import AccountService, AccountServices, Reusable
 from gateway.metrics import Metrics
-from gateway.transport.responses import RequestKey
+from gateway.transport.responses import RequestKey, request_key
 from gateway.upstream.credentials import Credentials
+
+
+class DocumentStore(Protocol):
+    """Persisted queries' texts by the hex SHA-256 of each
+    (`gateway.cache.documents`)."""
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, document: str) -> None: ...
 
 
 class State(TypedDict):
     """What the view reads of the state the app's lifespan opens once per process."""
 
     accounts: AccountServices
+    documents: DocumentStore | None  # persisted queries; None: APQ is off
     metrics: Metrics
 
 
@@ -49,6 +59,8 @@ class Exchange:
     accounts: AccountService
     media_type: str
     key: RequestKey | None = None
+    document: str | None = None
+    valid: bool = False
     operation: str | None = None
     outcome: str | None = None
     reusable: Reusable | None = None
@@ -61,6 +73,16 @@ class Exchange:
         """Say how the request ended (`ok` or an error code), and count it."""
         self.operation, self.outcome = operation, outcome
         self.metrics.count_request(operation, outcome)
+
+    async def reuse_key(self) -> RequestKey | None:
+        """What identifies a POSTed query for reuse or sharing; None if nothing can.
+
+        A persisted query counts as the text it stands for (`document`).
+        """
+        if self.request.method != "POST" or not self.credentials.present:
+            return None
+        body = await self.request.body()
+        return request_key(body, self.credentials.fingerprint, self.document)
 
 
 class GraphQLRequest(Request):
