@@ -34,6 +34,7 @@ from gateway.schema import SchemaLimits, create_schema
 from gateway.settings import SettingError, Settings
 from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
+from gateway.transport.http_caching import HttpCaching
 from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.manifest import ManifestError, TrustedDocuments
 from gateway.transport.persisted import PersistedQueries
@@ -135,10 +136,11 @@ def trusted_documents(settings: Settings) -> TrustedDocuments | None:
 def _steps(settings: Settings) -> list[Step]:
     """The view's steps before execution: those that `settings` switch on.
 
-    Persisted queries come before reuse, which keys a query by the text it
-    stands for.
+    HTTP caching comes first, so that it sees what every other step answered;
+    persisted queries before reuse, which keys a query by the text it stands for.
     """
     steps: list[Step] = [
+        HttpCaching(settings.upstream_headers),
         PersistedQueries(trusted_documents(settings)),
     ]
     if settings.response_cache_bytes > 0:
