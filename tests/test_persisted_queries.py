@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.settings import Settings
-from harness.servers import RunningServer
+from harness.servers import RunningServer, bound_socket
 from tests.conftest import ALICE, MEMORY_ONLY, running_gateway
 
 ACCOUNT = "query Account { account { id } }"
@@ -246,8 +246,13 @@ def test_a_bad_manifest_stops_serve_with_status_2_naming_its_variable(
 ) -> None:
     path = tmp_path / "manifest.json"
     path.write_text(content)
-    environ = {"GATEWAY_TRUSTED_DOCUMENTS": str(path)}
-    result = CliRunner().invoke(cli, ["serve"], env=environ)
+    # A port in use: should the manifest pass, serve fails at once, never serves.
+    with bound_socket() as taken:
+        environ = {
+            "GATEWAY_TRUSTED_DOCUMENTS": str(path),
+            "GATEWAY_PORT": str(taken.getsockname()[1]),
+        }
+        result = CliRunner().invoke(cli, ["serve"], env=environ)
     assert result.exit_code == 2, result.output
     assert f"Error: GATEWAY_TRUSTED_DOCUMENTS={path}" in result.output
     assert "persisted-query manifest format" in result.output
