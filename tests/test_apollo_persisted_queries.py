@@ -41,8 +41,8 @@ async def test_apollo_clients_persisted_query_link_registers_then_gets_by_hash(
     node: str, gateway: RunningServer
 ) -> None:
     outcome = await run_persisted(node, gateway, runs=3)
-    data = {"account": {"__typename": "Account", "id": 12345,
-                        "favorites": {"__typename": "MediaPage", "totalResults": 3}}}  # fmt: skip
+    favorites = {"__typename": "MediaPage", "totalResults": 3}
+    data = {"account": {"__typename": "Account", "id": 12345, "favorites": favorites}}
     assert outcome["results"] == [data] * 3
     unknown, registered, *by_hash = outcome["exchanges"]
     digest = unknown["hash"]

@@ -84,7 +84,9 @@ class PersistedQueries:
         if asked.sha256 is not None and store is None and self._trusted is None:
             raise PersistedQueryError("PersistedQueryNotSupported", NOT_SUPPORTED)
         if asked.query is not None:
-            if asked.sha256 is not None and not self._matches(asked):
+            if asked.sha256 is not None and not self._matches(
+                asked.query, asked.sha256
+            ):
                 raise PersistedQueryError(
                     MISMATCH, "BAD_USER_INPUT", "PERSISTED_QUERY_HASH_MISMATCH"
                 )
@@ -107,16 +109,12 @@ class PersistedQueries:
             raise PersistedQueryError("PersistedQueryNotFound", NOT_FOUND)
         return document
 
-    def _matches(self, asked: Asked) -> bool:
+    def _matches(self, query: str, sha256: str) -> bool:
         """Whether the hash sent is the text's: its SHA-256, or the manifest's id
         for that very text (a manifest may name operations by ids of its own)."""
-        assert asked.query is not None and asked.sha256 is not None
-        if (
-            self._trusted is not None
-            and self._trusted.by_id(asked.sha256) == asked.query
-        ):
+        if self._trusted is not None and self._trusted.by_id(sha256) == query:
             return True
-        return hashlib.sha256(asked.query.encode()).hexdigest() == asked.sha256
+        return hashlib.sha256(query.encode()).hexdigest() == sha256
 
     async def _register(self, asked: Asked, store: DocumentStore | None) -> None:
         """Keep a valid text sent with its hash (APQ's registration); with a

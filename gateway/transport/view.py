@@ -2,8 +2,10 @@
 
 Per request it makes one `Exchange` (the caller's credentials and accounts
 service, the media type to answer in, what becomes of the request) and passes it
-through its pipeline of steps (`pipeline.py`; those of `reuse.py` answer from a
-kept response or a shared execution), whose last one is strawberry's execution.
+through its pipeline of steps (`pipeline.py`: `http_caching.py` lets clients keep
+GET answers, `persisted.py` resolves persisted queries, those of `reuse.py` answer
+from a kept response or a shared execution), whose last one is strawberry's
+execution. Every answer that no step made cacheable is `no-store`.
 It answers `application/graphql-response+json` to clients that ask for it (the
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
 Before any step, `gateway.edge.request_errors` may refuse a request (CSRF, a body
