@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache, LookupSpans, create_cache
-from gateway.cache.documents import PersistedDocuments
+from gateway.cache.documents import DOCUMENT_KEY, DOCUMENT_PREFIX, PersistedDocuments
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -208,7 +208,7 @@ def _lifespan(
                     "client": client,
                     "cache": cache,
                     "accounts": _accounts(settings, client, cache),
-                    "documents": _documents(settings, cache),
+                    "documents": _documents(settings, cache, tracing),
                     "metrics": metrics,
                 }
             finally:
@@ -229,14 +229,20 @@ def _accounts(
     return AccountServices(client, cache, flights, policy)
 
 
-def _documents(settings: Settings, cache: Cache) -> PersistedDocuments | None:
+def _documents(
+    settings: Settings, cache: Cache, tracing: Tracing | None
+) -> PersistedDocuments | None:
     """Where automatic persisted queries are registered: the shared cache when it
     is Redis, else a bounded one of their own; None when they are switched off or
     only trusted documents run."""
     if not settings.persisted_queries or settings.trusted_documents is not None:
         return None
     if not settings.shared_cache:
-        cache = create_cache(None, max_entries=settings.persisted_queries_max_entries)
+        cache = create_cache(
+            None,
+            max_entries=settings.persisted_queries_max_entries,
+            spans=_lookup_spans(tracing),
+        )
     return PersistedDocuments(cache, ttl=settings.persisted_queries_ttl)
 
 
@@ -292,7 +298,13 @@ def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
 
 def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
     """With tracing, each cache lookup is a span named by its key's template."""
-    return None if tracing is None else LookupSpans(tracing.tracer, key_template)
+    return None if tracing is None else LookupSpans(tracing.tracer, _key_template)
+
+
+def _key_template(key: str) -> str:
+    """The template of any key the gateway stores: a persisted query's, or one of
+    the accounts service's."""
+    return DOCUMENT_KEY if key.startswith(DOCUMENT_PREFIX) else key_template(key)
 
 
 def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:

@@ -10,7 +10,9 @@ tag: it is read alone), which suits a Redis Cluster too.
 
 from gateway.cache.store import Cache
 
-PREFIX = "pq:"
+DOCUMENT_PREFIX = "pq:"
+#: How a key is laid out, as a trace names it (never the key: a hash is an id).
+DOCUMENT_KEY = DOCUMENT_PREFIX + "{sha256}"
 
 
 class PersistedDocuments:
@@ -22,9 +24,9 @@ class PersistedDocuments:
 
     async def get(self, sha256: str) -> str | None:
         """The text registered under `sha256`; None if unknown or unreachable."""
-        document = await self._cache.get(PREFIX + sha256)
+        document = await self._cache.get(DOCUMENT_PREFIX + sha256)
         return document if isinstance(document, str) else None
 
     async def put(self, sha256: str, document: str) -> None:
         """Register `document` under `sha256` (which the caller has checked)."""
-        await self._cache.set(PREFIX + sha256, document, self._ttl)
+        await self._cache.set(DOCUMENT_PREFIX + sha256, document, self._ttl)
