@@ -3,29 +3,39 @@
 //
 //   node persisted.mjs '<config JSON>'
 //
-// The config names the gateway (`url`, `token`) and how many times to run one
-// query (`runs`). The link chain is the one Apollo's documentation gives:
+// The config names the gateway (`url`, `token`), the operation to run (`operation`:
+// a key of OPERATIONS) and how many times (`runs`). The link chain is the one Apollo's documentation gives:
 // `createPersistedQueryLink({ sha256, useGETForHashedQueries: true })` in front of
 // an `HttpLink`, unchanged; SHA-256 is node's own. Every request it sends is
-// recorded as it went (method, what it carried) with what came back (status,
-// caching headers, error codes), and printed with each run's data as one JSON
-// line on stdout. A failure prints its message on stderr and exits 1.
+// recorded as it went (method, what it carried, the query text if any) with what
+// came back (status, caching headers, error codes), and printed with each run's
+// data as one JSON line on stdout. A failure prints its message on stderr and
+// exits 1.
 
 import { createHash } from "node:crypto";
 
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries";
 
-const ACCOUNT = gql`
-  query PersistedAccount {
-    account {
-      id
-      favorites(mediaType: MOVIE) {
-        totalResults
+const OPERATIONS = {
+  account: gql`
+    query PersistedAccount {
+      account {
+        id
+        favorites(mediaType: MOVIE) {
+          totalResults
+        }
       }
     }
-  }
-`;
+  `,
+  other: gql`
+    query NotInTheApp {
+      account {
+        username
+      }
+    }
+  `,
+};
 
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 
@@ -40,7 +50,7 @@ function carried(url, init) {
     typeof payload.extensions === "string" ? JSON.parse(payload.extensions) : payload.extensions;
   return {
     method,
-    query: typeof payload.query === "string",
+    query: typeof payload.query === "string" ? payload.query : null,
     hash: extensions?.persistedQuery?.sha256Hash ?? null,
     contentType: new Headers(init?.headers).get("content-type"),
   };
@@ -78,7 +88,8 @@ async function main() {
   const client = createClient(config, exchanges);
   const results = [];
   for (let run = 0; run < config.runs; run += 1) {
-    const result = await client.query({ query: ACCOUNT, fetchPolicy: "network-only" });
+    const query = OPERATIONS[config.operation];
+    const result = await client.query({ query, fetchPolicy: "network-only" });
     if (result.error) throw result.error;
     results.push(result.data);
   }
