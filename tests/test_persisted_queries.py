@@ -75,6 +75,15 @@ async def test_a_hash_runs_once_registered_by_its_text(
     assert by_hash == registered
 
 
+async def test_a_registration_answered_by_a_kept_response_registers_too(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    await post(http, gateway, {"query": ACCOUNT})  # kept for repeats of its text
+    await post(http, gateway, {"query": ACCOUNT, "extensions": persisted(ACCOUNT)})
+    by_hash = await post(http, gateway, {"extensions": persisted(ACCOUNT)})
+    assert by_hash == {"data": {"account": {"id": 12345}}}
+
+
 async def test_a_registered_hash_runs_over_get(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
