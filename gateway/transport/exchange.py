@@ -51,6 +51,11 @@ class Exchange:
     be reused), and what became of it: the `operation` and its `outcome` (for
     `/metrics` and the access line) and, after an execution, whether and while
     which generations its response may be served again (`reusable`).
+
+    A persisted query adds the text its hash stands for (`document`, filled in
+    by `persisted`), which strawberry executes in place of the absent `query`,
+    and whether that text parsed and validated, in this request's run or in the
+    one whose response it got (`valid`): only such a text is registered.
     """
 
     request: Request
