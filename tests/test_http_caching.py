@@ -8,11 +8,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
+import orjson
+import pytest
 from multidict import CIMultiDict
+from redis.asyncio import Redis
 
 from gateway.settings import Settings
 from harness.servers import RunningServer
-from tests.conftest import ALICE, BOB, running_gateway
+from tests.conftest import ALICE, BOB, running_gateway, side_connection
 from tests.graphql_client import GraphQLClient
 
 ACCOUNT = "{ account { id } }"
@@ -61,6 +64,30 @@ async def test_a_get_query_may_be_kept_privately_for_its_shortest_ttl(
     assert lists.headers["ETag"].startswith('"')
 
 
+@pytest.mark.parametrize("cache_backend", ["redis"])  # aged from outside: Redis
+async def test_max_age_is_what_remains_of_the_ttl_of_cached_data(
+    http: aiohttp.ClientSession, gateway: RunningServer, cache_url: str
+) -> None:
+    fresh = await get(http, gateway, FAVORITES, ALICE)
+    assert fresh.headers["Cache-Control"] == "private, max-age=30"
+    async with side_connection(cache_url) as redis:
+        await age_every_entry(redis, seconds=25)
+    aged = await get(http, gateway, FAVORITES, ALICE)
+    # The account mapping has 5 of its 30 s left (the list 35 of its 60).
+    max_age = int(aged.headers["Cache-Control"].removeprefix("private, max-age="))
+    assert 0 < max_age <= 5
+    assert aged.body == fresh.body
+
+
+async def age_every_entry(redis: Redis, *, seconds: float) -> None:
+    """Make every stored value (account, pages) `seconds` older than it is."""
+    async for key in redis.scan_iter():
+        stored = orjson.loads(await redis.get(key))
+        if isinstance(stored, dict) and "at" in stored:
+            stored["at"] -= seconds
+            await redis.set(key, orjson.dumps(stored), keepttl=True)
+
+
 async def test_an_unchanged_answer_is_not_modified_on_its_etag(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
@@ -68,7 +95,7 @@ async def test_an_unchanged_answer_is_not_modified_on_its_etag(
     again = await get(http, gateway, FAVORITES, ALICE, first.headers["ETag"])
     assert (again.status, again.body) == (304, b"")
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert again.headers["Cache-Control"].startswith("private, max-age=")
     weak = await get(http, gateway, FAVORITES, ALICE, f"W/{first.headers['ETag']}")
     assert weak.status == 304
 

@@ -2,9 +2,10 @@
 
 A GET query whose response may be served again (the accounts service's
 `Reusable`: no error, nothing stale, no write, every generation known) is sent
-`Cache-Control: private, max-age=N`, N being the shortest TTL of what it holds
-(the account mapping's, and the lists' when it holds any): no browser keeps it
-longer than the gateway itself would serve it. `private`, and `Vary` on `Accept`
+`Cache-Control: private, max-age=N`, N being what remains (in whole seconds,
+rounded down) of the shortest TTL of what it holds (the account mapping's, and
+the lists' when it holds any): no browser keeps it longer than the gateway
+itself would serve those data. `private`, and `Vary` on `Accept`
 and the credential headers, keep it out of shared caches and apart per caller.
 
 Its `ETag` is a SHA-256 of the caller's credential fingerprint, the generations
