@@ -10,8 +10,6 @@ import pytest
 from gateway.schema.errors import CLOSED_MESSAGES
 from gateway.settings import Settings
 from tests.conftest import ALICE, Upstream, running_gateway
-from tests.graphql_client import GraphQLClient
-
 
 #: A document, its variables, and the name an open schema suggests for it.
 SUGGESTING = {
