@@ -20,6 +20,11 @@ from tests.conftest import ALICE, BOB, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient, Result
 
 QUERY = "{ account { username } }"
+#: Always asks upstream: nothing kept or shared can answer it.
+MUTATION = (
+    "mutation { setFavorite(mediaType: MOVIE, mediaId: 603, favorite: true)"
+    " { favorite } }"
+)
 #: A bucket of two that refills so slowly that no test sees it refill.
 SLOW = {"rate_limit": 0.001, "rate_limit_burst": 2}
 #: One token a second: the refill test waits about that long.
@@ -80,7 +85,7 @@ async def test_a_caller_over_the_limit_waits_and_upstream_is_not_asked(
         alice, bob = client_for(server, ALICE), client_for(server, BOB)
         assert [(await alice.query(QUERY)).errors for _ in range(2)] == [[], []]
         calls = upstream.calls.total()
-        refused = await alice.query(QUERY)
+        refused = await alice.query(MUTATION)
         assert upstream.calls.total() == calls
         assert (await bob.query(QUERY)).errors == []  # a bucket of his own
         refused_count = await metric(
@@ -163,8 +168,8 @@ async def test_replicas_sharing_redis_share_each_callers_bucket(
         assert (await client_for(one, ALICE).query(QUERY)).errors == []
         assert (await client_for(two, ALICE).query(QUERY)).errors == []
         calls = upstream.calls.total()
-        on_one = await client_for(one, ALICE).query(QUERY)
-        on_two = await client_for(two, ALICE).query(QUERY)
+        on_one = await client_for(one, ALICE).query(MUTATION)
+        on_two = await client_for(two, ALICE).query(MUTATION)
         assert upstream.calls.total() == calls
     assert _is_rate_limited(on_one) and _is_rate_limited(on_two)
 
