@@ -150,15 +150,20 @@ def contract_errors(
     """Every error with a code: ours translated, request errors named, others masked.
 
     `closed` (introspection off): a refused document or variables get one error
-    that names nothing of the schema (`closed_request_error`).
+    that names nothing of the schema (`_closed_error`).
     """
     translated = [_translate(error) for error in errors]
-    if closed and any(_names_the_schema(error) for error in translated):
-        return [closed_request_error(translated)]
+    if closed and (refused := [e for e in translated if _names_the_schema(e)]):
+        return [_closed_error(refused[0])]
     return translated
 
 
-def closed_request_error(errors: list[GraphQLError]) -> GraphQLError:
+def _names_the_schema(error: GraphQLError) -> bool:
+    """A validation or variable error: graphql-core's words about the schema."""
+    return _reason(error) in CLOSED_MESSAGES
+
+
+def _closed_error(refused: GraphQLError) -> GraphQLError:
     """The one error that a closed schema answers a refused request with.
 
     graphql-core's messages suggest names ("Did you mean …"), and even without
@@ -167,16 +172,14 @@ def closed_request_error(errors: list[GraphQLError]) -> GraphQLError:
     rebuild the schema from exactly that, so the message, the locations and the
     number of errors are the same for every refused document (or variables).
     """
-    reason = _request_error(errors[0])["reason"]
+    reason = _reason(refused)
     return GraphQLError(
         CLOSED_MESSAGES[reason], extensions={"code": "BAD_USER_INPUT", "reason": reason}
     )
 
 
-def _names_the_schema(error: GraphQLError) -> bool:
-    """A validation or variable error: graphql-core's words about the schema."""
-    reason = (error.extensions or {}).get("reason")
-    return reason in CLOSED_MESSAGES
+def _reason(error: GraphQLError) -> Any:
+    return (error.extensions or {}).get("reason")
 
 
 def _translate(error: GraphQLError) -> GraphQLError:
