@@ -168,7 +168,8 @@ def _cors(origins: Sequence[str]) -> Middleware:
             REQUEST_ID_HEADER,
             *csrf.PREFLIGHT_HEADERS,
         ],
-        expose_headers=[REQUEST_ID_HEADER],
+        # Retry-After is not one of the headers a page may read unless exposed.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         allow_credentials=True,
     )
 

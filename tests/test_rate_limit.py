@@ -117,6 +117,24 @@ async def test_the_answer_says_when_to_retry_in_http_too(
     assert int(response.headers["Retry-After"]) >= retry_after > 0
 
 
+async def test_a_page_on_an_allowed_origin_may_read_when_to_retry(
+    settings: Settings, http: aiohttp.ClientSession
+) -> None:
+    origin = "https://app.example"
+    allowed = dataclasses.replace(_limited(settings, **SLOW), cors_origins=(origin,))
+    async with running_gateway(allowed) as server:
+        for _ in range(3):
+            async with http.post(
+                f"{server.url}/graphql",
+                json={"query": QUERY},
+                headers={**ALICE, "Origin": origin},
+            ) as response:
+                await response.read()
+    assert response.status == 429
+    exposed = response.headers["Access-Control-Expose-Headers"].lower()
+    assert "retry-after" in exposed.split(", ")
+
+
 async def test_the_bucket_refills(
     settings: Settings,
     client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
