@@ -15,6 +15,7 @@ import pytest
 from gateway.cache import BucketPolicy
 from gateway.cache.buckets import MemoryBuckets
 from gateway.settings import Settings
+from harness.redis_server import RedisServer
 from harness.servers import RunningServer, bound_socket
 from tests.conftest import ALICE, BOB, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient, Result
@@ -209,3 +210,28 @@ async def test_without_redis_each_replica_limits_on_its_own(
         results = [await alice.query(QUERY) for _ in range(3)]
     assert [result.errors for result in results[:2]] == [[], []]
     assert _is_rate_limited(results[2])
+
+
+async def test_replicas_count_alone_while_redis_is_away_and_share_again_after(
+    upstream: Upstream,
+    restartable_redis: RedisServer,
+    client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
+) -> None:
+    """No back-off, so that Redis is tried again at the next request."""
+    shared = Settings(
+        upstream_url=upstream.url,
+        cache_url=restartable_redis.url,
+        cache_backoff=0,
+        rate_limit=SLOW["rate_limit"],
+        rate_limit_burst=int(SLOW["rate_limit_burst"]),
+    )
+    async with running_gateway(shared) as one, running_gateway(shared) as two:
+        on_one, on_two = client_for(one, ALICE), client_for(two, ALICE)
+        await asyncio.to_thread(restartable_redis.stop)
+        away = [await on_one.query(QUERY) for _ in range(3)]
+        away.append(await on_two.query(QUERY))  # its own bucket, still full
+        await asyncio.to_thread(restartable_redis.start)
+        back = [await on_one.query(QUERY), await on_two.query(QUERY)]
+        back.append(await on_one.query(QUERY))
+    assert [_is_rate_limited(result) for result in away] == [False, False, True, False]
+    assert [_is_rate_limited(result) for result in back] == [False, False, True]
