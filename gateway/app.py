@@ -22,7 +22,14 @@ from starlette.types import ASGIApp
 
 from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
-from gateway.cache import Cache, LookupSpans, create_cache
+from gateway.cache import (
+    BucketPolicy,
+    Buckets,
+    Cache,
+    LookupSpans,
+    create_buckets,
+    create_cache,
+)
 from gateway.cache.documents import DOCUMENT_KEY, DOCUMENT_PREFIX, PersistedDocuments
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
@@ -39,6 +46,7 @@ from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.manifest import ManifestError, TrustedDocuments
 from gateway.transport.persisted import PersistedQueries
 from gateway.transport.pipeline import Step
+from gateway.transport.rate_limit import RateLimit
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
 from gateway.transport.tracing import TracedView
@@ -74,11 +82,12 @@ def create_app(
     if settings.upstream_url is None:
         raise ValueError("create_app needs settings.upstream_url")
     tracing = create_tracing(settings.otlp_endpoint, span_processor)
+    buckets = _buckets(settings)
     view = GraphQLView(
         create_schema(schema_limits(settings), traced=tracing is not None),
         forwarded_headers=settings.upstream_headers,
         ide=GraphiQLPage(settings.graphiql_assets_url),
-        steps=_steps(settings),
+        steps=_steps(settings, buckets),
     )
     mounted = [
         r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
@@ -95,7 +104,7 @@ def create_app(
         ],
         middleware=_middleware(settings),
         lifespan=_lifespan(
-            settings, settings.upstream_url, metrics_dir, mounted, tracing
+            settings, settings.upstream_url, metrics_dir, mounted, tracing, buckets
         ),
     )
 
@@ -133,13 +142,27 @@ def trusted_documents(settings: Settings) -> TrustedDocuments | None:
         raise SettingError("trusted_documents", path, accepted) from exc
 
 
-def _steps(settings: Settings) -> list[Step]:
+def _buckets(settings: Settings) -> Buckets | None:
+    """Each caller's rate-limit bucket, beside the cache; None with no rate limit."""
+    if settings.rate_limit == 0:
+        return None
+    return create_buckets(
+        settings.cache_url,
+        BucketPolicy(settings.rate_limit, settings.rate_limit_burst),
+        timeout=settings.cache_timeout,
+        backoff=settings.cache_backoff,
+    )
+
+
+def _steps(settings: Settings, buckets: Buckets | None) -> list[Step]:
     """The view's steps before execution: those that `settings` switch on.
 
-    HTTP caching comes first, so that it sees what every other step answered;
+    A caller over their rate limit is held back first, before it costs anything;
+    HTTP caching comes next, so that it sees what every later step answered;
     persisted queries before reuse, which keys a query by the text it stands for.
     """
-    steps: list[Step] = [
+    steps: list[Step] = [] if buckets is None else [RateLimit(buckets)]
+    steps += [
         HttpCaching(settings.upstream_headers),
         PersistedQueries(trusted_documents(settings)),
     ]
@@ -173,7 +196,8 @@ def _cors(origins: Sequence[str]) -> Middleware:
             REQUEST_ID_HEADER,
             *csrf.PREFLIGHT_HEADERS,
         ],
-        expose_headers=[REQUEST_ID_HEADER],
+        # Retry-After is not one of the headers a page may read unless exposed.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         allow_credentials=True,
     )
 
@@ -184,6 +208,7 @@ def _lifespan(
     metrics_dir: str | None,
     mounted: Sequence[Starlette],
     tracing: Tracing | None,
+    buckets: Buckets | None,
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
@@ -200,6 +225,7 @@ def _lifespan(
         async with (
             _lifespans_of(mounted),
             _exporting(tracing),
+            _closing(buckets),
             _session(settings, tracing) as session,
         ):
             client = _client(settings, session, upstream_url, metrics)
@@ -305,6 +331,10 @@ def _key_template(key: str) -> str:
     """The template of any key the gateway stores: a persisted query's, or one of
     the accounts service's."""
     return DOCUMENT_KEY if key.startswith(DOCUMENT_PREFIX) else key_template(key)
+
+
+def _closing(buckets: Buckets | None) -> contextlib.AbstractAsyncContextManager[object]:
+    return contextlib.nullcontext() if buckets is None else contextlib.aclosing(buckets)
 
 
 def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:
