@@ -2,6 +2,7 @@
 persisted queries (POST and GET, registration, a hash that does not match, a
 store shared by replicas on one Redis, switched off) and trusted documents."""
 
+import asyncio
 import hashlib
 import json
 from dataclasses import replace
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.settings import Settings
+from harness.redis_server import RedisServer
 from harness.servers import RunningServer, bound_socket
 from tests.conftest import ALICE, MEMORY_ONLY, running_gateway
 
@@ -155,6 +157,21 @@ async def test_replicas_on_one_redis_share_registrations(
         await post(http, gateway, {"query": ACCOUNT, "extensions": persisted(ACCOUNT)})
         by_hash = await post(http, other, {"extensions": persisted(ACCOUNT)})
     assert by_hash == {"data": {"account": {"id": 12345}}}
+
+
+@pytest.mark.parametrize("cache_backend", ["redis"])  # Redis stops
+async def test_with_redis_down_a_hash_is_unknown_and_its_text_still_runs(
+    http: aiohttp.ClientSession, settings: Settings, restartable_redis: RedisServer
+) -> None:
+    shared = replace(settings, cache_url=restartable_redis.url)
+    async with running_gateway(shared) as gateway:
+        await post(http, gateway, {"query": ACCOUNT, "extensions": persisted(ACCOUNT)})
+        await asyncio.to_thread(restartable_redis.stop)
+        unknown = await post(http, gateway, {"extensions": persisted(ACCOUNT)})
+        body = {"query": ACCOUNT, "extensions": persisted(ACCOUNT)}
+        registering = await post(http, gateway, body)
+    assert code(unknown) == "PERSISTED_QUERY_NOT_FOUND"
+    assert registering == {"data": {"account": {"id": 12345}}}
 
 
 @MEMORY_ONLY  # the bound of the in-process store
