@@ -22,7 +22,15 @@ from starlette.types import ASGIApp
 
 from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
-from gateway.cache import Cache, LookupSpans, create_cache
+from gateway.cache import (
+    BucketPolicy,
+    Buckets,
+    Cache,
+    LookupSpans,
+    create_buckets,
+    create_cache,
+)
+from gateway.cache.documents import DOCUMENT_KEY, DOCUMENT_PREFIX, PersistedDocuments
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -30,11 +38,15 @@ from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
-from gateway.settings import Settings
+from gateway.settings import SettingError, Settings
 from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
+from gateway.transport.http_caching import HttpCaching
 from gateway.transport.ide import GraphiQLPage, assets_mount
+from gateway.transport.manifest import ManifestError, TrustedDocuments
+from gateway.transport.persisted import PersistedQueries
 from gateway.transport.pipeline import Step
+from gateway.transport.rate_limit import RateLimit
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
 from gateway.transport.tracing import TracedView
@@ -70,6 +82,7 @@ def create_app(
     if settings.upstream_url is None:
         raise ValueError("create_app needs settings.upstream_url")
     tracing = create_tracing(settings.otlp_endpoint, span_processor)
+    buckets = _buckets(settings)
     view = GraphQLView(
         create_schema(
             schema_limits(settings),
@@ -78,7 +91,7 @@ def create_app(
         ),
         forwarded_headers=settings.upstream_headers,
         ide=GraphiQLPage(settings.graphiql_assets_url),
-        steps=_steps(settings),
+        steps=_steps(settings, buckets),
     )
     mounted = [
         r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
@@ -95,7 +108,7 @@ def create_app(
         ],
         middleware=_middleware(settings),
         lifespan=_lifespan(
-            settings, settings.upstream_url, metrics_dir, mounted, tracing
+            settings, settings.upstream_url, metrics_dir, mounted, tracing, buckets
         ),
     )
 
@@ -117,9 +130,46 @@ class AppState(State):
     cache: Cache
 
 
-def _steps(settings: Settings) -> list[Step]:
-    """The view's steps before execution: those that `settings` switch on."""
-    steps: list[Step] = []
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest `settings` name, if any; raises `SettingError` for a file that
+    cannot be read or is not one."""
+    path = settings.trusted_documents
+    if path is None:
+        return None
+    try:
+        return TrustedDocuments.from_file(path)
+    except ManifestError as exc:
+        accepted = (
+            "the path of a JSON file in Apollo's persisted-query manifest format "
+            f"(this one: {exc})"
+        )
+        raise SettingError("trusted_documents", path, accepted) from exc
+
+
+def _buckets(settings: Settings) -> Buckets | None:
+    """Each caller's rate-limit bucket, beside the cache; None with no rate limit."""
+    if settings.rate_limit == 0:
+        return None
+    return create_buckets(
+        settings.cache_url,
+        BucketPolicy(settings.rate_limit, settings.rate_limit_burst),
+        timeout=settings.cache_timeout,
+        backoff=settings.cache_backoff,
+    )
+
+
+def _steps(settings: Settings, buckets: Buckets | None) -> list[Step]:
+    """The view's steps before execution: those that `settings` switch on.
+
+    A caller over their rate limit is held back first, before it costs anything;
+    HTTP caching comes next, so that it sees what every later step answered;
+    persisted queries before reuse, which keys a query by the text it stands for.
+    """
+    steps: list[Step] = [] if buckets is None else [RateLimit(buckets)]
+    steps += [
+        HttpCaching(settings.upstream_headers),
+        PersistedQueries(trusted_documents(settings)),
+    ]
     if settings.response_cache_bytes > 0:
         steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
     if settings.single_flight:
@@ -150,7 +200,8 @@ def _cors(origins: Sequence[str]) -> Middleware:
             REQUEST_ID_HEADER,
             *csrf.PREFLIGHT_HEADERS,
         ],
-        expose_headers=[REQUEST_ID_HEADER],
+        # Retry-After is not one of the headers a page may read unless exposed.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         allow_credentials=True,
     )
 
@@ -161,6 +212,7 @@ def _lifespan(
     metrics_dir: str | None,
     mounted: Sequence[Starlette],
     tracing: Tracing | None,
+    buckets: Buckets | None,
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
@@ -177,6 +229,7 @@ def _lifespan(
         async with (
             _lifespans_of(mounted),
             _exporting(tracing),
+            _closing(buckets),
             _session(settings, tracing) as session,
         ):
             client = _client(settings, session, upstream_url, metrics)
@@ -185,6 +238,7 @@ def _lifespan(
                     "client": client,
                     "cache": cache,
                     "accounts": _accounts(settings, client, cache),
+                    "documents": _documents(settings, cache, tracing),
                     "metrics": metrics,
                 }
             finally:
@@ -203,6 +257,23 @@ def _accounts(
     )
     flights = SingleFlight(enabled=settings.single_flight)
     return AccountServices(client, cache, flights, policy)
+
+
+def _documents(
+    settings: Settings, cache: Cache, tracing: Tracing | None
+) -> PersistedDocuments | None:
+    """Where automatic persisted queries are registered: the shared cache when it
+    is Redis, else a bounded one of their own; None when they are switched off or
+    only trusted documents run."""
+    if not settings.persisted_queries or settings.trusted_documents is not None:
+        return None
+    if not settings.shared_cache:
+        cache = create_cache(
+            None,
+            max_entries=settings.persisted_queries_max_entries,
+            spans=_lookup_spans(tracing),
+        )
+    return PersistedDocuments(cache, ttl=settings.persisted_queries_ttl)
 
 
 @contextlib.asynccontextmanager
@@ -257,7 +328,17 @@ def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
 
 def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
     """With tracing, each cache lookup is a span named by its key's template."""
-    return None if tracing is None else LookupSpans(tracing.tracer, key_template)
+    return None if tracing is None else LookupSpans(tracing.tracer, _key_template)
+
+
+def _key_template(key: str) -> str:
+    """The template of any key the gateway stores: a persisted query's, or one of
+    the accounts service's."""
+    return DOCUMENT_KEY if key.startswith(DOCUMENT_PREFIX) else key_template(key)
+
+
+def _closing(buckets: Buckets | None) -> contextlib.AbstractAsyncContextManager[object]:
+    return contextlib.nullcontext() if buckets is None else contextlib.aclosing(buckets)
 
 
 def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:

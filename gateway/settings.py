@@ -231,6 +231,30 @@ class Settings:
         "complete plain scalar and enum fields from plans compiled once per schema "
         "instead of graphql-core's per-field walk (`false`: graphql-core alone)",
     )
+    persisted_queries: bool = _setting(
+        True,
+        "automatic persisted queries (Apollo's protocol, over POST and GET); "
+        "`false` answers a query hash `PERSISTED_QUERY_NOT_SUPPORTED`",
+    )
+    persisted_queries_ttl: float = _setting(
+        24 * 60 * 60,
+        "seconds a registered persisted query is kept (in Redis when "
+        "`GATEWAY_CACHE_URL` is Redis, shared by replicas; else in process)",
+        low=1,
+    )
+    persisted_queries_max_entries: int = _setting(
+        1_000,
+        "persisted queries each process keeps on the memory cache before it evicts "
+        "the oldest registration",
+        low=1,
+    )
+    trusted_documents: str | None = _setting(
+        None,
+        "path of a manifest in Apollo's persisted-query manifest format "
+        "(`@apollo/generate-persisted-query-manifest`): only its operations run, "
+        "by id or by exact text; unset: any operation runs",
+        shown_default="none",
+    )
     cache_timeout: float = _setting(
         0.5,
         "seconds one attempt of a Redis command may take (to connect, then to be "
@@ -268,6 +292,20 @@ class Settings:
     max_aliases: int = _setting(30, "most aliases in one query", low=1)
     max_tokens: int = _setting(2_000, "most tokens in one query", low=1)
     introspection: bool = _setting(True, "`false` refuses introspection queries")
+    rate_limit: float = _setting(
+        0.0,
+        "requests per second that one caller's credentials may send on average "
+        "(a token bucket, shared by the replicas through a Redis "
+        "`GATEWAY_CACHE_URL`); beyond it, `RATE_LIMITED` with HTTP 429 before "
+        "upstream is asked. `0` turns rate limiting off",
+        low=0,
+    )
+    rate_limit_burst: int = _setting(
+        20,
+        "requests one caller may send at once, above `GATEWAY_RATE_LIMIT`: the "
+        "size of its bucket",
+        low=1,
+    )
     graphiql_assets_url: str | None = _setting(
         None,
         "where GraphiQL's page loads its pinned scripts and styles from, a CDN laid "

@@ -5,11 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import (
-    ASTValidationRule,
-    NoSchemaIntrospectionCustomRule,
-    ValidationContext,
-)
+from graphql.validation import ASTValidationRule, ValidationContext
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -22,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from gateway.schema.accounts import Query
+from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
 from gateway.schema.errors import contract_errors
 from gateway.schema.media import Movie, TvShow
@@ -43,6 +40,10 @@ class SchemaLimits:
 
 
 class _Schema(strawberry.federation.Schema):
+    def __init__(self, *, closed: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._closed = closed
+
     def process_errors(
         self,
         errors: list[GraphQLError],
@@ -57,7 +58,7 @@ class _Schema(strawberry.federation.Schema):
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
         if result.errors:
-            result.errors = contract_errors(result.errors)
+            result.errors = contract_errors(result.errors, closed=self._closed)
         return result
 
 
@@ -71,6 +72,7 @@ def create_schema(
     """
     tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
     schema = _Schema(
+        closed=not limits.introspection,
         query=Query,
         mutation=Mutation,
         types=[Movie, TvShow],
@@ -133,7 +135,7 @@ def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
         aliases_rule(limits.max_aliases),
     ]
     if not limits.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
+        rules.append(ClosedSchemaRule)
 
     class LimitRules(AddValidationRules):
         def __init__(self) -> None:
