@@ -37,8 +37,8 @@ def fragment_cycle(length: int) -> str:
 
 
 def many_aliases(count: int) -> str:
-    """`count` aliases of one response name (raise the token limit past 3 a field)."""
-    return "{ account { " + "a: id " * count + "} }"
+    """`count` aliases (raise the token limit: each is 3 tokens)."""
+    return "{ account { " + " ".join(f"a{n}: id" for n in range(count)) + " } }"
 
 
 def many_same_fields(count: int) -> str:

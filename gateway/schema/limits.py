@@ -283,7 +283,8 @@ def refusals(
     ]
     errors = [
         GraphQLError(
-            f"{name} {says.format(_shown(value))}; the gateway accepts {limit} at most",
+            f"{name} {says.format(_shown(value))}; the gateway accepts {limit}"
+            " at most.",
             operation,
         )
         for value, limit, says in checks
