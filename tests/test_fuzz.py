@@ -31,6 +31,7 @@ from gateway.accounts import arguments, service
 from gateway.reference_api import ALICE, BOB, CATALOGUE
 from gateway.settings import Settings
 from gateway.upstream import errors as upstream_errors
+from harness import hostile_documents as hostile
 from tests.conftest import Upstream, running_gateway, running_upstream
 
 T = TypeVar("T")
@@ -574,6 +575,45 @@ def test_invalid_query_shapes_are_refused_before_any_upstream_call(
     assert set(codes(body)) == {"BAD_USER_INPUT"}, (broken, body)
     assert all("path" not in error for error in body["errors"]), body
     assert calls == {}, (broken, calls)
+
+
+# Pathological shapes (harness/hostile_documents.py), at sizes from harmless to
+# far past the limits: each is answered at once, and whatever is refused costs
+# no upstream call.
+HOSTILE_SHAPES = st.one_of(
+    st.integers(1, 190).map(hostile.nested_fragments),
+    st.integers(1, 190).map(lambda n: hostile.nested_fragments(n, leaf="a: id")),
+    st.builds(hostile.wide_fragments, st.integers(1, 8), st.integers(1, 40)),
+    st.integers(1, 150).map(hostile.fragment_cycle),
+    st.integers(1, 1_990).map(hostile.many_same_fields),
+    st.integers(1, 700).map(hostile.many_aliases),
+    st.integers(1, 190).map(hostile.deep_list_type),
+    st.integers(1, 199).map(hostile.deep_selection),
+    st.integers(1, 190).map(hostile.deep_of_type),
+    st.integers(1, 12).map(
+        lambda n: (
+            "{ account { "
+            + " ".join(
+                f"c{i}: watchlistConnection(mediaType: TV, first: 100) {{ totalCount }}"
+                for i in range(n)
+            )
+            + " } }"
+        )
+    ),
+)
+
+
+@FUZZ
+@given(document=HOSTILE_SHAPES)
+def test_hostile_shapes_are_refused_before_any_upstream_call(
+    live: Live, document: str
+) -> None:
+    body, calls = post_graphql(live, document)
+    if "errors" in body:
+        assert set(codes(body)) == {"BAD_USER_INPUT"}, (document[:200], body)
+        assert calls == {}, (document[:200], calls)
+    else:
+        assert body["data"], body
 
 
 def test_an_unknown_fragment_is_bad_user_input(live: Live) -> None:
