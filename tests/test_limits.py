@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -266,6 +267,15 @@ def test_the_walk_is_linear_in_the_document() -> None:
         assert large <= 2.2 * small, (shape, small, large)
 
 
+def test_a_document_is_validated_once_per_schema() -> None:
+    """The validation cache keys on the rule classes: they must not be per request."""
+    served = create_schema(schema_limits(DEFAULTS))
+    query = "{ __typename } # validated once"
+    first = calls_into_limits(lambda: served.execute_sync(query))
+    again = calls_into_limits(lambda: served.execute_sync(query))
+    assert (first > 0, again) == (True, 0)
+
+
 @functools.cache
 def schema() -> GraphQLSchema:
     return create_schema(schema_limits(DEFAULTS))._schema
@@ -286,6 +296,11 @@ def estimated(query: str) -> int:
 
 def calls_to_limits(query: str) -> int:
     """Python function calls into gateway/schema/limits.py while validating `query`."""
+    return calls_into_limits(lambda: limit_errors(query))
+
+
+def calls_into_limits(work: Callable[[], object]) -> int:
+    """Python function calls into gateway/schema/limits.py during `work()`."""
     calls = 0
 
     def count(frame: FrameType, event: str, _: object) -> None:
@@ -295,7 +310,7 @@ def calls_to_limits(query: str) -> int:
 
     sys.setprofile(count)
     try:
-        limit_errors(query)
+        work()
     finally:
         sys.setprofile(None)
     return calls
