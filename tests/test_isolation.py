@@ -126,6 +126,7 @@ async def test_ids_from_the_client_never_choose_the_account(
       _entities(representations: [{__typename: "Account", id: 67890}]) {
       ... on Account { id favorites(mediaType: MOVIE) { results { id } } } } }"""
     result = await alice.query(query)
+    assert result.errors == []  # null by the contract, not by a failure
     assert result.data == {"_entities": [None]}
 
 

@@ -16,17 +16,28 @@ CACHE_USERS = {"accounts", "app"}
 
 
 def imports(path: Path) -> set[str]:
-    """The `gateway` packages that a module imports (`gateway.x.y` → `x`)."""
+    """The `gateway` packages that a module imports (`gateway.x.y` → `x`), however
+    it names them: `from gateway import x` and `from ..x import y` count too."""
+    package = ("gateway", *path.relative_to(PACKAGE).parent.parts)
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
+        if isinstance(node, ast.ImportFrom):
+            module = absolute(node, package)
+            names = [f"{module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         else:
             continue
         found |= {name.split(".")[1] for name in names if name.startswith("gateway.")}
     return found
+
+
+def absolute(node: ast.ImportFrom, package: tuple[str, ...]) -> str:
+    """The module a `from … import` names, resolved against `package`."""
+    if not node.level:
+        return node.module or ""
+    base = package[: len(package) - node.level + 1]
+    return ".".join((*base, node.module) if node.module else base)
 
 
 def modules() -> dict[str, set[str]]:

@@ -197,6 +197,17 @@ def test_kept_responses_are_bounded_in_bytes_least_recently_used_first() -> None
 
 
 def test_an_expired_response_is_gone() -> None:
+    now = [100.0]
+    responses = ResponseCache(max_bytes=1000, clock=lambda: now[0])
+    responses.put(key(1), b"{}", NONE, ttl=10)
+    now[0] = 109.9
+    assert responses.get(key(1)) is not None
+    now[0] = 110.0
+    assert responses.get(key(1)) is None
+    assert len(responses) == 0  # and forgotten
+
+
+def test_a_response_without_a_ttl_is_not_kept() -> None:
     responses = ResponseCache(max_bytes=1000)
     responses.put(key(1), b"{}", NONE, ttl=0)
     responses.put(key(2), b"{}", NONE, ttl=-1)

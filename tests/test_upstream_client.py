@@ -24,6 +24,9 @@ from harness.servers import RunningServer, run_server
 from tests.graphql_client import GraphQLClient
 
 ALICE = {"Authorization": "Bearer alice-token"}
+TV_FAVORITES = """query ($language: String!) { account {
+  favorites(mediaType: TV, language: $language, sortBy: CREATED_AT_ASC) {
+    totalResults } } }"""
 
 
 async def echo(request: Request) -> JSONResponse:
@@ -136,3 +139,30 @@ async def test_the_current_request_id_goes_upstream(
         after = await client.get_account(credentials)
     assert "x-request-id" not in seen(before.name)["headers"]
     assert seen(after.name)["headers"]["x-request-id"] == "req-42"
+
+
+async def test_list_arguments_reach_upstream_and_key_the_cache(
+    cache_url: str | None, http: aiohttp.ClientSession
+) -> None:
+    """A page in another language is another upstream request, with that language:
+    a page cached for one language is never served for another."""
+    requests = []
+
+    async def capture(request: Request) -> JSONResponse:
+        requests.append((request.url.path, dict(request.query_params)))
+        return JSONResponse(
+            {"id": 1, "page": 1, "total_pages": 0, "total_results": 0, "results": []}
+        )
+
+    app = Starlette(routes=[Route("/{path:path}", capture)])
+    async with run_server(app) as server:
+        settings = Settings(upstream_url=f"{server.url}/api", cache_url=cache_url)
+        async with run_server(create_app(settings)) as gateway:
+            client = GraphQLClient(http, f"{gateway.url}/graphql", ALICE)
+            for language in ("fr", "en-US", "fr"):  # the last one from cache
+                result = await client.query(TV_FAVORITES, {"language": language})
+                assert result.errors == []
+    assert [query for path, query in requests if path != "/api/account"] == [
+        {"page": "1", "language": language, "sort_by": "created_at.asc"}
+        for language in ("fr", "en-US")
+    ]

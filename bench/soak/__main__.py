@@ -57,17 +57,22 @@ def report(result: dict[str, Any]) -> None:
     print(f"config: {result['config']}")
     print(f"duration: {result['duration_s']} s, requests: {result['requests']}")
     print(f"errors by code (per field): {result['errors']}")
-    print("faults (per replica: ok share during, seconds to first ok after):")
+    print(
+        "faults (per replica: ok share during, seconds to first ok after,"
+        " slowest answer during):"
+    )
     for row in result["faults"]:
         print(
             f"  {row['at_s']:6.1f} s  {row['kind']:<24} {row['length_s']:4.1f} s"
             f"  ok during {row['ok_during']}  first ok after {row['first_ok_after_s']}"
+            f"  slowest {row['slowest_during_s']}"
         )
-    print("by kind (lowest ok share during, longest time to first ok after):")
+    print("by kind (lowest ok share during, longest to first ok, slowest answer):")
     for kind, row in result["by_kind"].items():
         print(
             f"  {kind:<24} x{row['occurrences']}  ok during {row['ok_during_min']}"
             f"  first ok after {row['first_ok_after_s_max']}"
+            f"  slowest {row['slowest_during_s']}"
         )
     between = result["between_faults"]
     print(

@@ -6,7 +6,9 @@ error; a stale list served without error counts as ok). Every fault is one
 `Window`, from the moment it is in force to the moment it is over (the process
 restarted and serving, the injected faults cleared).
 
-- ok share during a fault: of the requests sent within its window;
+- ok share during a fault: of the requests sent within its window, and the
+  slowest answer to one of them (during an upstream hang every caller must be
+  answered, with data, stale data or an error, within `MAX_HANG_ANSWER`);
 - time to first ok after a fault, per replica: from the window's end to the
   sending of the first request to that replica, sent after it, that was answered
   ok. Counting to its sending rather than to its answer measures when the
@@ -26,6 +28,7 @@ from typing import Any
 
 RECOVERY = 1.0  # seconds a replica may take to answer ok again after a fault
 MIN_OK_BETWEEN = 0.99
+MAX_HANG_ANSWER = 2.5  # seconds
 MAX_EXAMPLES = 10
 
 
@@ -107,6 +110,11 @@ def first_ok_after(figures: Figures, window: Window, replica: int) -> float | No
     return min(sent) - window.end if sent else None
 
 
+def slowest(outcomes: list[Outcome]) -> float | None:
+    """Seconds from sending to answer of the slowest of `outcomes`."""
+    return max((o.done - o.sent for o in outcomes), default=None)
+
+
 def between_faults(figures: Figures) -> list[Outcome]:
     """Requests that met no fault and no recovery from one."""
     quiet = [figures.started, *(w.end + RECOVERY for w in figures.windows)]
@@ -141,6 +149,9 @@ def fault_rows(figures: Figures) -> list[dict[str, Any]]:
                 "first_ok_after_s": [
                     _round(first_ok_after(figures, window, r)) for r in replicas
                 ],
+                "slowest_during_s": [
+                    _round(slowest(during(figures, window, r))) for r in replicas
+                ],
             }
         )
     return rows
@@ -157,6 +168,7 @@ def kind_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "occurrences": len(mine),
             "ok_during_min": _worst(mine, "ok_during", min, unseen_ok=True),
             "first_ok_after_s_max": _worst(mine, "first_ok_after_s", max),
+            "slowest_during_s": _worst(mine, "slowest_during_s", max, unseen_ok=True),
         }
     return kinds
 
@@ -192,6 +204,9 @@ def verdict(figures: Figures, rows: list[dict[str, Any]]) -> list[str]:
         late = [t for t in row["first_ok_after_s"] if t is None or t > RECOVERY]
         if late:
             failed.append(f"{row['kind']} at {row['at_s']} s: first ok {late}")
+        slow = [t for t in row["slowest_during_s"] if t and t > MAX_HANG_ANSWER]
+        if row["kind"] == "upstream-hang" and slow:
+            failed.append(f"upstream-hang at {row['at_s']} s: answered in {slow} s")
     return failed
 
 

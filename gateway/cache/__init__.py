@@ -65,6 +65,7 @@ def create_cache(
     return make(
         backend,
         server_epoch=server_epoch,
+        batch_reads=server_epoch is not None,
         backoff=backoff,
         write_timeout=write_timeout,
         on_event=on_event,

@@ -40,6 +40,14 @@ failover to a replica is then a new epoch for those slots, which is safe: the
 replica may lack the last bumps). The keys of one account share a hash tag
 (`{a:<id>}`, chosen by the accounts service), so its generations stay one slot.
 
+Batching. Every request that could reuse a kept response asks Redis whether its
+lists are still at their generations: one MGET each, whose client-side cost (not
+Redis's: under a microsecond a call) made warm reads 2.3 times as costly in CPU
+as on the memory backend. With `batch_reads` the reads of requests in flight at
+once go out as one MGET (strawberry's `DataLoader`, without its memo: a batch is
+sent on the loop's next turn, after every read in it was asked), so a read still
+sees every bump acknowledged before it was asked.
+
 Failure. When the backend fails (refused, reset, timed out, after redis-py's own
 retry on a fresh connection), a read is a miss, a write does nothing, and the
 cache is skipped for `backoff` seconds so that requests do not each wait. A
@@ -67,6 +75,7 @@ from aiocache.base import BaseCache
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
+from strawberry.dataloader import DataLoader
 
 from gateway.cache.redis_client import EpochChangedError, ServerEpoch, expecting
 
@@ -84,6 +93,8 @@ _BUMP_BACKOFF = ExponentialWithJitterBackoff(cap=0.25, base=0.01)
 
 T = TypeVar("T")
 Operation = Callable[[str], Awaitable[T]]
+Keys = tuple[str, ...]
+Counters = list[int | None]
 logger = logging.getLogger(__name__)
 
 
@@ -99,7 +110,9 @@ class Cache:
     """TTL'd JSON values and generation counters over one aiocache backend.
 
     `server_epoch` follows the backend's server through restarts (a fixed one for
-    memory); `on_event` is told of every `hit`, `miss`, `stale` value served,
+    memory); `batch_reads` gathers the generation reads of concurrent requests into
+    one round trip (for a backend across the network: in memory there is no trip
+    to save); `on_event` is told of every `hit`, `miss`, `stale` value served,
     backend `error` and `invalidation_pending` (a bump left to replay); `backoff`
     is how long the backend is skipped after it failed; `write_timeout` bounds a
     bump's retries; `clock` seeds new generations (nanoseconds).
@@ -110,6 +123,7 @@ class Cache:
         backend: BaseCache,
         *,
         server_epoch: ServerEpoch | None = None,
+        batch_reads: bool = False,
         backoff: float = DEFAULT_BACKOFF,
         write_timeout: float = DEFAULT_WRITE_TIMEOUT,
         on_event: Callable[[str], None] = lambda event: None,
@@ -126,6 +140,9 @@ class Cache:
         # Generation keys whose bump failed, each with a ticket: a replay forgets
         # a key only if no newer bump of it came in meanwhile.
         self._pending: dict[str, object] = {}
+        self._batched_reads: DataLoader[Keys, Counters | None] | None = (
+            DataLoader(self._read_batch, cache=False) if batch_reads else None
+        )
 
     async def get(self, key: str, *, max_age: float | None = None) -> Any:
         """The value under `key`, or None when absent, older than `max_age`
@@ -172,9 +189,11 @@ class Cache:
         """
         if not keys:
             return []
-        return await self._attempt(
-            lambda epoch: self._read_generations(epoch, keys), None
-        )
+        if self._batched_reads is None:
+            return await self._attempt(
+                lambda epoch: self._read_generations(epoch, keys), None
+            )
+        return await self._batched_reads.load(tuple(keys))
 
     async def bump(self, key: str) -> bool:
         """Move the generation under `key` on, so entries stored under it go unread.
@@ -262,6 +281,21 @@ class Cache:
             await self._backend.increment(_key(epoch, key), 1)
             if self._pending.get(key) is ticket:
                 del self._pending[key]
+
+    async def _read_batch(self, asked: list[Keys]) -> list[Counters | None]:
+        """The generations that requests in flight at once asked for, in one MGET.
+
+        Each request asked before the batch was sent, so it sees every bump
+        acknowledged before it asked, as a read of its own would.
+        """
+        unique = list(dict.fromkeys(key for keys in asked for key in keys))
+        values = await self._attempt(
+            lambda epoch: self._read_generations(epoch, unique), None
+        )
+        if values is None:
+            return [None] * len(asked)
+        found = dict(zip(unique, values, strict=True))
+        return [[found[key] for key in keys] for keys in asked]
 
     async def _read_generation(self, epoch: str, key: str) -> int:
         value = await self._backend.get(_key(epoch, key))

@@ -19,6 +19,7 @@ out; being per process, they need no serialisation and cost no round trip.
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -42,14 +43,20 @@ class CachedResponse:
 
     body: bytes
     generations: Generations
-    expires: float  # on the monotonic clock
+    expires: float  # on the cache's clock (monotonic seconds)
 
 
 class ResponseCache:
-    """A bounded, least-recently-used map from `RequestKey` to `CachedResponse`."""
+    """A bounded, least-recently-used map from `RequestKey` to `CachedResponse`.
 
-    def __init__(self, max_bytes: int) -> None:
+    `clock` (monotonic seconds) dates the entries: a test moves it past a TTL.
+    """
+
+    def __init__(
+        self, max_bytes: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._max_bytes = max_bytes
+        self._clock = clock
         self._bytes = 0
         self._entries: OrderedDict[RequestKey, CachedResponse] = OrderedDict()
 
@@ -58,7 +65,7 @@ class ResponseCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.expires <= time.monotonic():
+        if entry.expires <= self._clock():
             self.discard(key)
             return None
         self._entries.move_to_end(key)
@@ -71,7 +78,7 @@ class ResponseCache:
         if ttl <= 0 or len(body) > self._max_bytes:
             return
         self.discard(key)
-        self._entries[key] = CachedResponse(body, generations, time.monotonic() + ttl)
+        self._entries[key] = CachedResponse(body, generations, self._clock() + ttl)
         self._bytes += len(body)
         while self._bytes > self._max_bytes:
             self.discard(next(iter(self._entries)))
