@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.hostile [--before TREE] [--repeat N] [--timeout S]
 
-For each tree (`--before`, e.g. /work/main, run with `PYTHONPATH=TREE`; then this
+For each tree (`--before`, a checkout of main, run with `PYTHONPATH=TREE`; then this
 one), `gateway serve` starts on the embedded reference API, pinned to CPU 0, and
 answers each document of `harness/hostile_documents.py` `--repeat` times (each
 time a new text, by a trailing comment, so neither the parser's nor the
