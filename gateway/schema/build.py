@@ -16,10 +16,12 @@ from strawberry.extensions import (
     ParserCache,
     SchemaExtension,
 )
-from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.federation.schema import FederationAny
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 from gateway.schema.accounts import Query
 from gateway.schema.context import Context
+from gateway.schema.entities import check_representations
 from gateway.schema.errors import contract_errors
 from gateway.schema.limits import SchemaLimits, limits_rule
 from gateway.schema.media import Movie, TvShow
@@ -41,6 +43,13 @@ class _Schema(strawberry.federation.Schema):
         Strawberry's default logs every error with a traceback, expected NOT_FOUNDs
         and bad input included.
         """
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """strawberry's, once every representation is known to be well formed."""
+        check_representations(representations)
+        return super().entities_resolver(info, representations)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
