@@ -22,7 +22,14 @@ from starlette.types import ASGIApp
 
 from gateway.accounts.service import AccountServices, CachePolicy, key_template
 from gateway.accounts.single_flight import SingleFlight
-from gateway.cache import Cache, LookupSpans, create_cache
+from gateway.cache import (
+    BucketPolicy,
+    Buckets,
+    Cache,
+    LookupSpans,
+    create_buckets,
+    create_cache,
+)
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -35,6 +42,7 @@ from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
 from gateway.transport.ide import GraphiQLPage, assets_mount
 from gateway.transport.pipeline import Step
+from gateway.transport.rate_limit import RateLimit
 from gateway.transport.responses import ResponseCache
 from gateway.transport.reuse import KeptResponses, SharedExecutions
 from gateway.transport.tracing import TracedView
@@ -70,11 +78,12 @@ def create_app(
     if settings.upstream_url is None:
         raise ValueError("create_app needs settings.upstream_url")
     tracing = create_tracing(settings.otlp_endpoint, span_processor)
+    buckets = _buckets(settings)
     view = GraphQLView(
         create_schema(schema_limits(settings), traced=tracing is not None),
         forwarded_headers=settings.upstream_headers,
         ide=GraphiQLPage(settings.graphiql_assets_url),
-        steps=_steps(settings),
+        steps=_steps(settings, buckets),
     )
     mounted = [
         r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
@@ -91,7 +100,7 @@ def create_app(
         ],
         middleware=_middleware(settings),
         lifespan=_lifespan(
-            settings, settings.upstream_url, metrics_dir, mounted, tracing
+            settings, settings.upstream_url, metrics_dir, mounted, tracing, buckets
         ),
     )
 
@@ -115,9 +124,22 @@ class AppState(State):
     cache: Cache
 
 
-def _steps(settings: Settings) -> list[Step]:
-    """The view's steps before execution: those that `settings` switch on."""
-    steps: list[Step] = []
+def _buckets(settings: Settings) -> Buckets | None:
+    """Each caller's rate-limit bucket, beside the cache; None with no rate limit."""
+    if settings.rate_limit == 0:
+        return None
+    return create_buckets(
+        settings.cache_url,
+        BucketPolicy(settings.rate_limit, settings.rate_limit_burst),
+        timeout=settings.cache_timeout,
+        backoff=settings.cache_backoff,
+    )
+
+
+def _steps(settings: Settings, buckets: Buckets | None) -> list[Step]:
+    """The view's steps before execution: those that `settings` switch on, a
+    caller over their rate limit held back first, before it costs anything."""
+    steps: list[Step] = [] if buckets is None else [RateLimit(buckets)]
     if settings.response_cache_bytes > 0:
         steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
     if settings.single_flight:
@@ -148,7 +170,8 @@ def _cors(origins: Sequence[str]) -> Middleware:
             REQUEST_ID_HEADER,
             *csrf.PREFLIGHT_HEADERS,
         ],
-        expose_headers=[REQUEST_ID_HEADER],
+        # Retry-After is not one of the headers a page may read unless exposed.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         allow_credentials=True,
     )
 
@@ -159,6 +182,7 @@ def _lifespan(
     metrics_dir: str | None,
     mounted: Sequence[Starlette],
     tracing: Tracing | None,
+    buckets: Buckets | None,
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[AppState]:
@@ -175,6 +199,7 @@ def _lifespan(
         async with (
             _lifespans_of(mounted),
             _exporting(tracing),
+            _closing(buckets),
             _session(settings, tracing) as session,
         ):
             client = _client(settings, session, upstream_url, metrics)
@@ -256,6 +281,10 @@ def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
 def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
     """With tracing, each cache lookup is a span named by its key's template."""
     return None if tracing is None else LookupSpans(tracing.tracer, key_template)
+
+
+def _closing(buckets: Buckets | None) -> contextlib.AbstractAsyncContextManager[object]:
+    return contextlib.nullcontext() if buckets is None else contextlib.aclosing(buckets)
 
 
 def _exporting(tracing: Tracing | None) -> contextlib.AbstractAsyncContextManager[None]:

@@ -284,6 +284,20 @@ class Settings:
     )
     max_tokens: int = _setting(2_000, "most tokens in one query", low=1)
     introspection: bool = _setting(True, "`false` refuses introspection queries")
+    rate_limit: float = _setting(
+        0.0,
+        "requests per second that one caller's credentials may send on average "
+        "(a token bucket, shared by the replicas through a Redis "
+        "`GATEWAY_CACHE_URL`); beyond it, `RATE_LIMITED` with HTTP 429 before "
+        "upstream is asked. `0` turns rate limiting off",
+        low=0,
+    )
+    rate_limit_burst: int = _setting(
+        20,
+        "requests one caller may send at once, above `GATEWAY_RATE_LIMIT`: the "
+        "size of its bucket",
+        low=1,
+    )
     graphiql_assets_url: str | None = _setting(
         None,
         "where GraphiQL's page loads its pinned scripts and styles from, a CDN laid "

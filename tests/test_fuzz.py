@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from gateway.accounts import arguments, service
 from gateway.reference_api import ALICE, BOB, CATALOGUE
+from gateway.schema.errors import CLOSED_MESSAGES
 from gateway.settings import Settings
 from gateway.upstream import errors as upstream_errors
 from harness import hostile_documents as hostile
@@ -49,6 +50,9 @@ CONTRACT_CODES = frozenset(
         "INTERNAL_SERVER_ERROR",
     }
 )
+#: A closed schema's one error for every document it refuses.
+REFUSED = "GRAPHQL_VALIDATION_FAILED"
+CLOSED = {"code": "BAD_USER_INPUT", "reason": REFUSED}
 LIST_CALLS = "GET /account/{account_id}/{list}/{media}"
 WRITE_CALLS = (
     "POST /account/{account_id}/favorite",
@@ -127,13 +131,19 @@ class Live:
             pytest.fail(f"no answer within {CLIENT_TIMEOUT} s: {method} {options}")
 
 
-async def _serve(handoff: "queue.Queue[Live | BaseException]") -> None:
+async def _serve(
+    handoff: "queue.Queue[Live | BaseException]", *, introspection: bool
+) -> None:
     stop = asyncio.Event()
     try:
         async with (
             running_upstream() as upstream,
             running_gateway(
-                Settings(upstream_url=upstream.url, upstream_timeout=2.0)
+                Settings(
+                    upstream_url=upstream.url,
+                    upstream_timeout=2.0,
+                    introspection=introspection,
+                )
             ) as gateway,
             aiohttp.ClientSession(
                 # A fresh connection per request: a 4xx/5xx may close the old one.
@@ -152,8 +162,19 @@ async def _serve(handoff: "queue.Queue[Live | BaseException]") -> None:
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
+    yield from _live(introspection=True)
+
+
+@pytest.fixture(scope="module")
+def closed_live() -> Iterator[Live]:
+    """The same, with introspection off: a closed schema."""
+    yield from _live(introspection=False)
+
+
+def _live(*, introspection: bool) -> Iterator[Live]:
     handoff: queue.Queue[Live | BaseException] = queue.Queue()
-    thread = threading.Thread(target=asyncio.run, args=(_serve(handoff),))
+    serving = _serve(handoff, introspection=introspection)
+    thread = threading.Thread(target=asyncio.run, args=(serving,))
     thread.start()
     started = handoff.get(timeout=60)
     if isinstance(started, BaseException):
@@ -615,6 +636,19 @@ def test_hostile_shapes_are_refused_before_any_upstream_call(
         assert calls == {}, (document[:200], calls)
     else:
         assert "errors" not in body and body["data"], (document[:200], body)
+
+
+@FUZZ
+@given(document=documents(), corrupt=st.sampled_from(CORRUPTIONS))
+def test_a_closed_schema_refuses_every_invalid_shape_alike(
+    closed_live: Live, document: str, corrupt: Any
+) -> None:
+    broken = corrupt(document)
+    body, calls = post_graphql(closed_live, broken)
+    (error,) = body["errors"]
+    if error["extensions"]["reason"] != "GRAPHQL_PARSE_FAILED":
+        assert error == {"message": CLOSED_MESSAGES[REFUSED], "extensions": CLOSED}
+    assert calls == {}, (broken, calls)
 
 
 def test_an_unknown_fragment_is_bad_user_input(live: Live) -> None:

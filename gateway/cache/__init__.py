@@ -10,6 +10,12 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from gateway.cache.backends import DEFAULT_NAMESPACE, memory_backend, redis_backend
+from gateway.cache.buckets import (
+    BucketPolicy,
+    MemoryBuckets,
+    RedisBuckets,
+    redis_buckets,
+)
 from gateway.cache.redis_client import ServerEpoch
 from gateway.cache.store import DEFAULT_BACKOFF, DEFAULT_WRITE_TIMEOUT, Cache
 from gateway.cache.traced import LookupSpans, TracedCache
@@ -18,7 +24,15 @@ MEMORY_SCHEME = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
 DEFAULT_OPERATION_TIMEOUT = 0.5
 
-__all__ = ["Cache", "CacheConfigError", "LookupSpans", "create_cache"]
+__all__ = [
+    "BucketPolicy",
+    "Buckets",
+    "Cache",
+    "CacheConfigError",
+    "LookupSpans",
+    "create_buckets",
+    "create_cache",
+]
 
 
 class CacheConfigError(ValueError):
@@ -71,3 +85,19 @@ def create_cache(
         on_event=on_event,
         clock=clock,
     )
+
+
+#: Rate-limit buckets, one per caller: in process or in Redis.
+Buckets = MemoryBuckets | RedisBuckets
+
+
+def create_buckets(
+    url: str | None, policy: BucketPolicy, *, timeout: float, backoff: float
+) -> Buckets:
+    """Rate-limit buckets beside the cache at `url`: in process for None or
+    `memory://`, else in that Redis (`timeout` and `backoff` as for the cache)."""
+    parts = urlsplit(url or f"{MEMORY_SCHEME}://")
+    if parts.scheme in REDIS_SCHEMES:
+        assert url is not None
+        return redis_buckets(url, policy, timeout=timeout, backoff=backoff)
+    return MemoryBuckets(policy)

@@ -8,7 +8,6 @@ from graphql.validation import (
     ASTValidationRule,
     MaxIntrospectionDepthRule,
     NoFragmentCyclesRule,
-    NoSchemaIntrospectionCustomRule,
 )
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,6 +19,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 from gateway.schema.accounts import Query
+from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
 from gateway.schema.entities import check_representations
 from gateway.schema.errors import contract_errors
@@ -33,6 +33,10 @@ CACHED_DOCUMENTS = 512
 
 
 class _Schema(strawberry.federation.Schema):
+    def __init__(self, *, closed: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._closed = closed
+
     def process_errors(
         self,
         errors: list[GraphQLError],
@@ -54,7 +58,7 @@ class _Schema(strawberry.federation.Schema):
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
         if result.errors:
-            result.errors = contract_errors(result.errors)
+            result.errors = contract_errors(result.errors, closed=self._closed)
         return result
 
 
@@ -65,6 +69,7 @@ def create_schema(
     `traced`, it names each operation's trace span (`OperationSpanNames`)."""
     tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
     return _Schema(
+        closed=not limits.introspection,
         query=Query,
         mutation=Mutation,
         types=[Movie, TvShow],
@@ -104,7 +109,7 @@ def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
     """
     rules: list[type[ASTValidationRule]] = []
     if not limits.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
+        rules.append(ClosedSchemaRule)
 
     class LimitRules(AddValidationRules):
         def __init__(self) -> None:

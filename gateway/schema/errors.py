@@ -55,6 +55,20 @@ _REJECTED_CODES = {
 
 Extensions = dict[str, Any]
 
+#: A closed schema's whole answer to a document or variables it refuses.
+CLOSED_MESSAGES = {
+    "GRAPHQL_VALIDATION_FAILED": (
+        "The document is not valid against the schema, or asks for introspection,"
+        " which is off. This gateway's errors name nothing of its schema; the"
+        " schema is published as its contract."
+    ),
+    "BAD_VARIABLE_VALUE": (
+        "A variable is missing or its value does not fit its type. This gateway's"
+        " errors name nothing of its schema; the schema is published as its"
+        " contract."
+    ),
+}
+
 
 def client_extensions(exc: Exception) -> tuple[str, Extensions]:
     """The client's message and `extensions` for one of our exceptions."""
@@ -132,9 +146,42 @@ def _request_error(error: GraphQLError) -> Extensions:
     return {"code": "BAD_USER_INPUT", "reason": reason, **(error.extensions or {})}
 
 
-def contract_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """Every error with a code: ours translated, request errors named, others masked."""
-    return [_translate(error) for error in errors]
+def contract_errors(
+    errors: list[GraphQLError], *, closed: bool = False
+) -> list[GraphQLError]:
+    """Every error with a code: ours translated, request errors named, others masked.
+
+    `closed` (introspection off): a refused document or variables get one error
+    that names nothing of the schema (`_closed_error`).
+    """
+    translated = [_translate(error) for error in errors]
+    if closed and (refused := [e for e in translated if _names_the_schema(e)]):
+        return [_closed_error(refused[0])]
+    return translated
+
+
+def _names_the_schema(error: GraphQLError) -> bool:
+    """A validation or variable error: graphql-core's words about the schema."""
+    return _reason(error) in CLOSED_MESSAGES
+
+
+def _closed_error(refused: GraphQLError) -> GraphQLError:
+    """The one error that a closed schema answers a refused request with.
+
+    graphql-core's messages suggest names ("Did you mean …"), and even without
+    the suggestions they name types and arguments; which words draw an error,
+    and where, tells real fields from made-up ones. Tools such as clairvoyance
+    rebuild the schema from exactly that, so the message, the locations and the
+    number of errors are the same for every refused document (or variables).
+    """
+    reason = _reason(refused)
+    return GraphQLError(
+        CLOSED_MESSAGES[reason], extensions={"code": "BAD_USER_INPUT", "reason": reason}
+    )
+
+
+def _reason(error: GraphQLError) -> Any:
+    return (error.extensions or {}).get("reason")
 
 
 def _translate(error: GraphQLError) -> GraphQLError:
