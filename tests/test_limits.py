@@ -32,6 +32,7 @@ from bench import tracing_cost
 from bench.soak import users
 from gateway.app import schema_limits
 from gateway.schema import create_schema, limits
+from gateway.schema.errors import CLOSED_MESSAGES
 from gateway.settings import Settings
 from harness import hostile_documents as hostile
 from harness.servers import RunningServer
@@ -40,6 +41,7 @@ from tests.node_packages import node_with_packages
 
 ROOT = Path(__file__).parent.parent
 DEFAULTS = Settings()
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 CONNECTION = "favoritesConnection(mediaType: MOVIE, first: 100) { totalCount }"
 
 
@@ -190,6 +192,22 @@ async def test_an_operation_over_the_cost_limit_gets_its_estimate_and_the_limit(
     assert upstream.calls.total() == 0
 
 
+@pytest.mark.parametrize("field", ["favoritesConnection", "madeUpConnection"])
+async def test_a_closed_schema_tells_no_real_field_by_its_cost(
+    http: aiohttp.ClientSession, upstream: Upstream, field: str
+) -> None:
+    """Over the cost limit and invalid: the closed schema's one answer, whether
+    the field is real (and would cost calls) or not."""
+    settings = Settings(upstream_url=upstream.url, introspection=False)
+    invalid = f"{field}(mediaType: MOVIE, first: 100) {{ nope }}"
+    async with running_gateway(settings) as gateway:
+        body = await post(http, gateway, aliased(invalid, 8))
+        valid = await post(http, gateway, aliased(CONNECTION, 8))
+    assert refusal(body) == (VALIDATION_FAILED, CLOSED_MESSAGES[VALIDATION_FAILED])
+    assert refusal(valid)[0] == "COST_LIMIT"  # valid: nothing a client can't see
+    assert upstream.calls.total() == 0
+
+
 async def test_an_operation_at_the_cost_limit_runs(
     http: aiohttp.ClientSession, gateway: RunningServer
 ) -> None:
@@ -291,7 +309,8 @@ def schema() -> GraphQLSchema:
 def limit_errors(query: str, **overrides: int) -> list[GraphQLError]:
     """The limit rule's errors for `query`, with the default limits but `overrides`."""
     chosen = dataclasses.replace(schema_limits(DEFAULTS), **overrides)
-    return validate(schema(), parse(query), [limits.limits_rule(chosen)])
+    rules = [limits.limits_rule(chosen), limits.cost_rule(chosen)]
+    return validate(schema(), parse(query), rules)
 
 
 def estimated(query: str) -> int:

@@ -4,11 +4,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import (
-    ASTValidationRule,
-    MaxIntrospectionDepthRule,
-    NoFragmentCyclesRule,
-)
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -23,11 +19,11 @@ from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
 from gateway.schema.entities import check_representations
 from gateway.schema.errors import contract_errors
-from gateway.schema.limits import SchemaLimits, limits_rule
+from gateway.schema.limits import SchemaLimits, limit_passes
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
 from gateway.schema.tracing import OperationSpanNames
-from gateway.schema.validation import two_pass_validation
+from gateway.schema.validation import staged_validation
 
 CACHED_DOCUMENTS = 512
 
@@ -76,10 +72,7 @@ def create_schema(
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-            two_pass_validation(
-                (limits_rule(limits), MaxIntrospectionDepthRule, NoFragmentCyclesRule),
-                CACHED_DOCUMENTS,
-            ),
+            staged_validation(*limit_passes(limits), CACHED_DOCUMENTS),
             _limit_rules(limits),
             ResponseNotes,
             *tracing,
