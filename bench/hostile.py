@@ -48,6 +48,11 @@ class Document:
 DOCUMENTS = (
     Document("nested fragments, n=20", hostile.nested_fragments(20)),
     Document("nested fragments, n=190", hostile.nested_fragments(190)),
+    Document(
+        "nested fragments, n=190, closed schema",
+        hostile.nested_fragments(190),
+        (("GATEWAY_INTROSPECTION", "false"),),
+    ),
     Document("wide fragments, 20^8", hostile.wide_fragments(8, 20)),
     Document("fragment cycle, 150", hostile.fragment_cycle(150)),
     Document("1,990 same fields", hostile.many_same_fields(1_990)),
