@@ -15,7 +15,7 @@ nothing here: graphql-core's own rules report both.
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -164,7 +164,9 @@ class Walk:
         self.spreads: list[Spread] = []
         self.depth = self.nesting = self.ignored = 0
         self.introspection_base: int | None = None  # `nesting` of its root
-        self.seen = Measure()
+        # The most (or, for aliases and cost, the sum) seen so far: `Measure`'s.
+        self.max_depth = self.max_nesting = self.max_introspection = 0
+        self.aliases = self.cost = self.repeats = 0
         # Response names counted in each selection set around here.
         self.names: list[Counter[str]] = [Counter()]
 
@@ -173,9 +175,11 @@ class Walk:
         names = self.names[-1]
         response_name = (node.alias or node.name).value
         names[response_name] += 1
-        introspection = 0
+        self.repeats = max(self.repeats, names[response_name])
+        self.max_nesting = max(self.max_nesting, self.nesting)
         if self.introspection_base is not None:
             introspection = self.nesting - self.introspection_base
+            self.max_introspection = max(self.max_introspection, introspection)
         elif node.name.value in INTROSPECTION_ROOTS:
             self.introspection_base = self.nesting
         if node.selection_set:
@@ -183,17 +187,11 @@ class Walk:
                 self.ignored += 1  # strawberry's depth left out introspection
             elif not self.ignored:
                 self.depth += 1
-        seen = self.seen
-        self.seen = Measure(
-            depth=max(seen.depth, self.depth),
-            nesting=max(seen.nesting, self.nesting),
-            introspection=max(seen.introspection, introspection),
-            aliases=min(seen.aliases + (node.alias is not None), CEILING),
-            cost=min(seen.cost + (field_cost(parent, node) if parent else 0), CEILING),
-            repeats=max(seen.repeats, names[response_name]),
-        )
-        if node.selection_set:
+                self.max_depth = max(self.max_depth, self.depth)
             self.names.append(Counter())
+        self.aliases = min(self.aliases + (node.alias is not None), CEILING)
+        if parent is not None:
+            self.cost = min(self.cost + field_cost(parent, node), CEILING)
 
     def leave(self, node: FieldNode) -> None:
         if self.introspection_base == self.nesting:
@@ -210,9 +208,7 @@ class Walk:
         base = self.introspection_base
         names = self.names[-1]
         names["..." + node.name.value] += 1
-        self.seen = replace(
-            self.seen, repeats=max(self.seen.repeats, names["..." + node.name.value])
-        )
+        self.repeats = max(self.repeats, names["..." + node.name.value])
         self.spreads.append(
             Spread(
                 node.name.value,
@@ -223,7 +219,15 @@ class Walk:
         )
 
     def done(self) -> Part:
-        return Part(self.seen, self.spreads)
+        seen = Measure(
+            depth=self.max_depth,
+            nesting=self.max_nesting,
+            introspection=self.max_introspection,
+            aliases=self.aliases,
+            cost=self.cost,
+            repeats=self.repeats,
+        )
+        return Part(seen, self.spreads)
 
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -232,14 +236,12 @@ Refusals = Callable[
 ]
 
 
-def limits_rule(limits: SchemaLimits) -> type[ASTValidationRule]:
-    """A validation rule refusing each operation beyond `limits`, the cost aside."""
-    return _measuring_rule(limits, shape_refusals)
-
-
-def cost_rule(limits: SchemaLimits) -> type[ASTValidationRule]:
-    """A validation rule refusing each operation beyond the cost limit."""
-    return _measuring_rule(limits, cost_refusals)
+def limits_rule(
+    limits: SchemaLimits, refusals: tuple[Refusals, ...] = ()
+) -> type[ASTValidationRule]:
+    """A validation rule refusing each operation beyond `limits`: those that
+    `refusals` check, by default all of them."""
+    return _measuring_rule(limits, refusals or (shape_refusals, cost_refusals))
 
 
 def limit_passes(limits: SchemaLimits) -> tuple[Rules, Rules]:
@@ -252,17 +254,17 @@ def limit_passes(limits: SchemaLimits) -> tuple[Rules, Rules]:
     probes. That costs a closed schema the spec's rules on a document refused for
     its cost (about 45 ms for the nested fragments 190 deep).
     """
-    first: Rules = (
-        limits_rule(limits),
-        MaxIntrospectionDepthRule,
-        NoFragmentCyclesRule,
+    graphql_core: Rules = (MaxIntrospectionDepthRule, NoFragmentCyclesRule)
+    if limits.introspection:
+        return (limits_rule(limits), *graphql_core), ()
+    shape, cost = (
+        limits_rule(limits, (check,)) for check in (shape_refusals, cost_refusals)
     )
-    cost: Rules = (cost_rule(limits),)
-    return (first, cost) if not limits.introspection else (first + cost, ())
+    return (shape, *graphql_core), (cost,)
 
 
 def _measuring_rule(
-    limits: SchemaLimits, refusals: Refusals
+    limits: SchemaLimits, refusals: tuple[Refusals, ...]
 ) -> type[ASTValidationRule]:
     class LimitsRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
@@ -296,8 +298,10 @@ def _measuring_rule(
         def leave_document(self, *_: Any) -> None:
             totals = fragment_totals(self.fragments)
             for operation, part in self.operations:
-                for error in refusals(operation, part.total(totals), limits):
-                    self.report_error(error)
+                measure = part.total(totals)
+                for refused in refusals:
+                    for error in refused(operation, measure, limits):
+                        self.report_error(error)
 
     return LimitsRule
 
