@@ -30,6 +30,7 @@ from gateway.cache import (
     create_buckets,
     create_cache,
 )
+from gateway.cache.documents import DOCUMENT_KEY, DOCUMENT_PREFIX, PersistedDocuments
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
@@ -37,10 +38,13 @@ from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.index import Link, index_route
 from gateway.metrics import Metrics
 from gateway.schema import SchemaLimits, create_schema
-from gateway.settings import Settings
+from gateway.settings import SettingError, Settings
 from gateway.tracing import Tracing, create_tracing, untraced_upstream
 from gateway.transport.exchange import State
+from gateway.transport.http_caching import HttpCaching
 from gateway.transport.ide import GraphiQLPage, assets_mount
+from gateway.transport.manifest import ManifestError, TrustedDocuments
+from gateway.transport.persisted import PersistedQueries
 from gateway.transport.pipeline import Step
 from gateway.transport.rate_limit import RateLimit
 from gateway.transport.responses import ResponseCache
@@ -124,6 +128,22 @@ class AppState(State):
     cache: Cache
 
 
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest `settings` name, if any; raises `SettingError` for a file that
+    cannot be read or is not one."""
+    path = settings.trusted_documents
+    if path is None:
+        return None
+    try:
+        return TrustedDocuments.from_file(path)
+    except ManifestError as exc:
+        accepted = (
+            "the path of a JSON file in Apollo's persisted-query manifest format "
+            f"(this one: {exc})"
+        )
+        raise SettingError("trusted_documents", path, accepted) from exc
+
+
 def _buckets(settings: Settings) -> Buckets | None:
     """Each caller's rate-limit bucket, beside the cache; None with no rate limit."""
     if settings.rate_limit == 0:
@@ -137,9 +157,17 @@ def _buckets(settings: Settings) -> Buckets | None:
 
 
 def _steps(settings: Settings, buckets: Buckets | None) -> list[Step]:
-    """The view's steps before execution: those that `settings` switch on, a
-    caller over their rate limit held back first, before it costs anything."""
+    """The view's steps before execution: those that `settings` switch on.
+
+    A caller over their rate limit is held back first, before it costs anything;
+    HTTP caching comes next, so that it sees what every later step answered;
+    persisted queries before reuse, which keys a query by the text it stands for.
+    """
     steps: list[Step] = [] if buckets is None else [RateLimit(buckets)]
+    steps += [
+        HttpCaching(settings.upstream_headers),
+        PersistedQueries(trusted_documents(settings)),
+    ]
     if settings.response_cache_bytes > 0:
         steps.append(KeptResponses(ResponseCache(settings.response_cache_bytes)))
     if settings.single_flight:
@@ -208,6 +236,7 @@ def _lifespan(
                     "client": client,
                     "cache": cache,
                     "accounts": _accounts(settings, client, cache),
+                    "documents": _documents(settings, cache, tracing),
                     "metrics": metrics,
                 }
             finally:
@@ -226,6 +255,23 @@ def _accounts(
     )
     flights = SingleFlight(enabled=settings.single_flight)
     return AccountServices(client, cache, flights, policy)
+
+
+def _documents(
+    settings: Settings, cache: Cache, tracing: Tracing | None
+) -> PersistedDocuments | None:
+    """Where automatic persisted queries are registered: the shared cache when it
+    is Redis, else a bounded one of their own; None when they are switched off or
+    only trusted documents run."""
+    if not settings.persisted_queries or settings.trusted_documents is not None:
+        return None
+    if not settings.shared_cache:
+        cache = create_cache(
+            None,
+            max_entries=settings.persisted_queries_max_entries,
+            spans=_lookup_spans(tracing),
+        )
+    return PersistedDocuments(cache, ttl=settings.persisted_queries_ttl)
 
 
 @contextlib.asynccontextmanager
@@ -280,7 +326,13 @@ def _traced(view: GraphQLView, tracing: Tracing | None) -> ASGIApp:
 
 def _lookup_spans(tracing: Tracing | None) -> LookupSpans | None:
     """With tracing, each cache lookup is a span named by its key's template."""
-    return None if tracing is None else LookupSpans(tracing.tracer, key_template)
+    return None if tracing is None else LookupSpans(tracing.tracer, _key_template)
+
+
+def _key_template(key: str) -> str:
+    """The template of any key the gateway stores: a persisted query's, or one of
+    the accounts service's."""
+    return DOCUMENT_KEY if key.startswith(DOCUMENT_PREFIX) else key_template(key)
 
 
 def _closing(buckets: Buckets | None) -> contextlib.AbstractAsyncContextManager[object]:

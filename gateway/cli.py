@@ -21,7 +21,7 @@ from starlette.routing import Mount
 from strawberry.printer import print_schema
 
 from gateway import reference_api
-from gateway.app import create_app, schema_limits
+from gateway.app import create_app, schema_limits, trusted_documents
 from gateway.metrics import MULTIPROCESS_ENV
 from gateway.schema import create_schema
 from gateway.settings import (
@@ -178,9 +178,11 @@ class BadSettingError(click.ClickException):
 
 def _settings() -> Settings:
     try:
-        return Settings.from_environ(os.environ)
+        settings = Settings.from_environ(os.environ)
+        trusted_documents(settings)  # read the manifest here, before any worker
     except SettingError as exc:
         raise BadSettingError(str(exc)) from exc
+    return settings
 
 
 def _log_config(level: str) -> dict[str, Any]:

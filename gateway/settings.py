@@ -228,6 +228,30 @@ class Settings:
         "identical upstream loads, and identical queries by the same credentials, "
         "in flight at the same moment share one run (`false`: each runs its own)",
     )
+    persisted_queries: bool = _setting(
+        True,
+        "automatic persisted queries (Apollo's protocol, over POST and GET); "
+        "`false` answers a query hash `PERSISTED_QUERY_NOT_SUPPORTED`",
+    )
+    persisted_queries_ttl: float = _setting(
+        24 * 60 * 60,
+        "seconds a registered persisted query is kept (in Redis when "
+        "`GATEWAY_CACHE_URL` is Redis, shared by replicas; else in process)",
+        low=1,
+    )
+    persisted_queries_max_entries: int = _setting(
+        1_000,
+        "persisted queries each process keeps on the memory cache before it evicts "
+        "the oldest registration",
+        low=1,
+    )
+    trusted_documents: str | None = _setting(
+        None,
+        "path of a manifest in Apollo's persisted-query manifest format "
+        "(`@apollo/generate-persisted-query-manifest`): only its operations run, "
+        "by id or by exact text; unset: any operation runs",
+        shown_default="none",
+    )
     cache_timeout: float = _setting(
         0.5,
         "seconds one attempt of a Redis command may take (to connect, then to be "

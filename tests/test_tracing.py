@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway import reference_api
 from gateway.accounts.service import ACCOUNT_KEY, LIST_KEY
 from gateway.app import create_app
+from gateway.cache.documents import DOCUMENT_KEY
 from gateway.reference_api.seed import ALICE as ALICE_ACCOUNT
 from gateway.settings import Settings
 from gateway.tracing import Tracing
@@ -265,6 +266,23 @@ async def test_each_cache_lookup_is_a_span_named_by_its_key_template(
         ("second", ACCOUNT_KEY, True, cache_backend),
         ("second", LIST_KEY, True, cache_backend),
     }
+
+
+async def test_a_persisted_query_lookup_is_named_by_its_template_not_its_hash(
+    http: aiohttp.ClientSession, cache_backend: str, cache_url: str | None
+) -> None:
+    sha256 = "ab" * 32
+    body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256}}}
+    async with traced_gateway(cache_url) as traced:
+        url = f"{traced.gateway.url}/graphql"
+        async with http.post(url, json=body, headers=ALICE) as response:
+            assert "PersistedQueryNotFound" in await response.text()
+        spans = traced.spans
+    (lookup,) = [span for span in spans if span.name == "cache get"]
+    attributes = lookup.attributes or {}
+    assert attributes["gateway.cache.key_template"] == DOCUMENT_KEY
+    assert attributes["gateway.cache.backend"] == cache_backend
+    assert sha256 not in str([span.attributes for span in spans])
 
 
 async def test_no_credential_variable_or_account_id_reaches_a_span(

@@ -147,12 +147,18 @@ class Cache:
     async def get(self, key: str, *, max_age: float | None = None) -> Any:
         """The value under `key`, or None when absent, older than `max_age`
         seconds, or unreachable."""
+        entry = await self.get_aged(key, max_age=max_age)
+        return None if entry is None else entry.value
+
+    async def get_aged(self, key: str, *, max_age: float | None = None) -> Aged | None:
+        """`get`, with the value's age: what is left of its `max_age` is how
+        long an answer built from it may still be served."""
         entry = await self._entry(key)
         if entry is None or (max_age is not None and entry.age > max_age):
             self._on_event("miss")
             return None
         self._on_event("hit")
-        return entry.value
+        return entry
 
     async def get_stale(self, key: str, *, max_age: float) -> Aged | None:
         """The value under `key` with its age, if stored at most `max_age` seconds

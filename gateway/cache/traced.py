@@ -32,9 +32,9 @@ class LookupSpans:
 
 
 class TracedCache(Cache):
-    """`Cache` with a span around each `get` and `get_stale`: its key template,
-    backend (`memory` or `redis`) and whether it hit. A backend that failed is a
-    miss, as for the caller."""
+    """`Cache` with a span around each `get` (or `get_aged`) and `get_stale`: its
+    key template, backend (`memory` or `redis`) and whether it hit. A backend that
+    failed is a miss, as for the caller."""
 
     def __init__(
         self,
@@ -48,11 +48,12 @@ class TracedCache(Cache):
         self._spans = spans
         self._backend_name = backend_name
 
-    async def get(self, key: str, *, max_age: float | None = None) -> Any:
+    async def get_aged(self, key: str, *, max_age: float | None = None) -> Aged | None:
+        # `get` reads through here: one span either way.
         with self._span("cache get", key) as span:
-            value = await super().get(key, max_age=max_age)
-            span.set_attribute(HIT, value is not None)
-        return value
+            aged = await super().get_aged(key, max_age=max_age)
+            span.set_attribute(HIT, aged is not None)
+        return aged
 
     async def get_stale(self, key: str, *, max_age: float) -> Aged | None:
         with self._span("cache get stale", key) as span:

@@ -3,7 +3,8 @@
 A client parses one error format: a body that is too large, not JSON, of the wrong
 media type, sent with the wrong method or refused as cross-site still gets
 `{"errors": [{"message", "extensions": {"code", "reason"}}]}`. The code is the
-contract's `BAD_USER_INPUT`; `reason` names what was wrong, as Apollo Server does.
+contract's `BAD_USER_INPUT` (the persisted-query codes where those refuse);
+`reason` names what was wrong, as Apollo Server does.
 """
 
 from collections.abc import Mapping
@@ -29,17 +30,16 @@ def request_error(
     status: int,
     message: str,
     *,
+    code: str = "BAD_USER_INPUT",
     reason: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """The response refusing a request with `status`, in the GraphQL error shape."""
-    error = {
-        "message": message,
-        "extensions": {
-            "code": "BAD_USER_INPUT",
-            "reason": reason or REASONS.get(status, "BAD_REQUEST"),
-        },
-    }
+    """The response refusing a request with `status`, in the GraphQL error shape;
+    a `BAD_USER_INPUT` always says its `reason`, another code only when given one."""
+    extensions = {"code": code}
+    if reason is not None or code == "BAD_USER_INPUT":
+        extensions["reason"] = reason or REASONS.get(status, "BAD_REQUEST")
+    error = {"message": message, "extensions": extensions}
     return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
 
 
@@ -47,7 +47,9 @@ def refusal_before_parsing(request: Request) -> Response | None:
     """The answer to an operation request refused before its body is read, if any:
     a request a browser could have sent cross-site, or a body that is not JSON."""
     is_get = request.method == "GET"
-    if not (request.method == "POST" or (is_get and "query" in request.query_params)):
+    if not (
+        request.method == "POST" or (is_get and is_operation(request.query_params))
+    ):
         return None  # the GraphiQL page, or a method strawberry refuses
     if not csrf.is_preflighted(request.headers):
         return request_error(400, csrf.message(request.method), reason="CSRF_PREVENTED")
@@ -58,3 +60,9 @@ def refusal_before_parsing(request: Request) -> Response | None:
             f"The request body must be {JSON}: send it with 'Content-Type: {JSON}'.",
         )
     return None
+
+
+def is_operation(params: Mapping[str, object]) -> bool:
+    """Whether a GET's parameters ask for an operation, by its text or by a
+    persisted query's hash (in `extensions`), rather than for the GraphiQL page."""
+    return "query" in params or "extensions" in params

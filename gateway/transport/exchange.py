@@ -2,21 +2,31 @@
 its own `Exchange`, in place of untyped `request.state` attributes."""
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from starlette.requests import Request
 from starlette.types import Scope
 
 from gateway.accounts.service import AccountService, AccountServices, Reusable
 from gateway.metrics import Metrics
-from gateway.transport.responses import RequestKey
+from gateway.transport.responses import RequestKey, request_key
 from gateway.upstream.credentials import Credentials
+
+
+class DocumentStore(Protocol):
+    """Persisted queries' texts by the hex SHA-256 of each
+    (`gateway.cache.documents`)."""
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, document: str) -> None: ...
 
 
 class State(TypedDict):
     """What the view reads of the state the app's lifespan opens once per process."""
 
     accounts: AccountServices
+    documents: DocumentStore | None  # persisted queries; None: APQ is off
     metrics: Metrics
 
 
@@ -41,6 +51,11 @@ class Exchange:
     be reused), and what became of it: the `operation` and its `outcome` (for
     `/metrics` and the access line) and, after an execution, whether and while
     which generations its response may be served again (`reusable`).
+
+    A persisted query adds the text its hash stands for (`document`, filled in
+    by `persisted`), which strawberry executes in place of the absent `query`,
+    and whether that text parsed and validated, in this request's run or in the
+    one whose response it got (`valid`): only such a text is registered.
     """
 
     request: Request
@@ -49,6 +64,8 @@ class Exchange:
     accounts: AccountService
     media_type: str
     key: RequestKey | None = None
+    document: str | None = None
+    valid: bool = False
     operation: str | None = None
     outcome: str | None = None
     reusable: Reusable | None = None
@@ -61,6 +78,16 @@ class Exchange:
         """Say how the request ended (`ok` or an error code), and count it."""
         self.operation, self.outcome = operation, outcome
         self.metrics.count_request(operation, outcome)
+
+    async def reuse_key(self) -> RequestKey | None:
+        """What identifies a POSTed query for reuse or sharing; None if nothing can.
+
+        A persisted query counts as the text it stands for (`document`).
+        """
+        if self.request.method != "POST" or not self.credentials.present:
+            return None
+        body = await self.request.body()
+        return request_key(body, self.credentials.fingerprint, self.document)
 
 
 class GraphQLRequest(Request):

@@ -93,8 +93,11 @@ class ResponseCache:
         return len(self._entries)
 
 
-def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
-    """The key of a JSON request body, or None if it is not a plain single query.
+def request_key(
+    body: bytes, fingerprint: str, document: str | None = None
+) -> RequestKey | None:
+    """The key of a JSON request body, or None if it is not a plain single query;
+    `document` stands for its query (a persisted query's text).
 
     Anything odd (not JSON, a batch, wrong types) is left to strawberry to refuse.
     """
@@ -104,7 +107,8 @@ def request_key(body: bytes, fingerprint: str) -> RequestKey | None:
         return None
     if not isinstance(payload, dict):
         return None
-    query, name = payload.get("query"), payload.get("operationName")
+    query = payload.get("query") if document is None else document
+    name = payload.get("operationName")
     variables = payload.get("variables")
     variables = {} if variables is None else variables
     if not isinstance(query, str) or not isinstance(name, str | None):

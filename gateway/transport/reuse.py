@@ -32,6 +32,7 @@ class KeptResponses:
         if key is None:
             return await call_next(exchange)
         if (body := await self._current(exchange, key)) is not None:
+            exchange.valid = True  # it was kept from a run without errors
             exchange.conclude(key.operation_name, "ok")
             exchange.metrics.responses_reused.inc()
             return Response(body, media_type=exchange.media_type)
@@ -73,6 +74,7 @@ class SharedExecutions:
             (key, exchange.media_type, generations), lambda: _lead(exchange, call_next)
         )
         if leader is not exchange and leader.outcome is not None:
+            exchange.valid = leader.valid
             exchange.conclude(key.operation_name, leader.outcome)
             exchange.metrics.responses_shared.inc()
         return response

@@ -2,8 +2,10 @@
 
 Per request it makes one `Exchange` (the caller's credentials and accounts
 service, the media type to answer in, what becomes of the request) and passes it
-through its pipeline of steps (`pipeline.py`; those of `reuse.py` answer from a
-kept response or a shared execution), whose last one is strawberry's execution.
+through its pipeline of steps (`pipeline.py`: `http_caching.py` lets clients keep
+GET answers, `persisted.py` resolves persisted queries, those of `reuse.py` answer
+from a kept response or a shared execution), whose last one is strawberry's
+execution. Every answer that no step made cacheable is `no-store`.
 It answers `application/graphql-response+json` to clients that ask for it (the
 GraphQL-over-HTTP specification), with 400 for requests that never executed.
 Before any step, `gateway.edge.request_errors` may refuse a request (CSRF, a body
@@ -12,6 +14,7 @@ GraphQL error shape and counted.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -23,15 +26,20 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from gateway.edge import access_log
-from gateway.edge.request_errors import JSON, refusal_before_parsing, request_error
+from gateway.edge.request_errors import (
+    JSON,
+    is_operation,
+    refusal_before_parsing,
+    request_error,
+)
 from gateway.schema.context import Context
 from gateway.transport.exchange import Exchange, GraphQLRequest, lifespan_state
 from gateway.transport.ide import GraphiQLPage
 from gateway.transport.pipeline import Step, chain
-from gateway.transport.responses import RequestKey, request_key
 from gateway.upstream.credentials import Credentials
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -70,6 +78,9 @@ class GraphQLView(GraphQL[Context, None]):
         if refusal is not None:
             exchange.conclude(None, "BAD_USER_INPUT")
             response = refusal
+        # Only `http_caching` may let a client keep an answer: POSTs, errors and
+        # refusals never.
+        response.headers.setdefault("cache-control", "no-store")
         await response(scope, receive, send)
 
     def _begin(self, request: GraphQLRequest) -> Exchange:
@@ -87,7 +98,7 @@ class GraphQLView(GraphQL[Context, None]):
         return request.exchange
 
     async def _answer(self, exchange: Exchange) -> Response:
-        exchange.key = await _request_key(exchange)
+        exchange.key = await exchange.reuse_key()
         return await self._pipeline(exchange)
 
     async def _execute(self, exchange: Exchange) -> Response:
@@ -103,14 +114,23 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        exchange = _exchange_of(request)
+        if exchange.document is not None:
+            request_data = replace(request_data, query=exchange.document)
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        exchange = _exchange_of(request)
+        exchange.valid = not (result.errors and _never_executed(result))
         exchange.conclude(request_data.operation_name, _outcome(result))
         if not result.errors and not result.extensions:
             exchange.reusable = context.accounts.reusable()
         return result
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET of a persisted query has no `query` parameter either.
+        return super().should_render_graphql_ide(request) and not is_operation(
+            request.query_params
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return self._ide.response()
@@ -175,14 +195,6 @@ _ALLOW = {405: {"Allow": "GET, POST"}}
 def _exchange_of(request: Request | WebSocket) -> Exchange:
     assert isinstance(request, GraphQLRequest)  # the only kind `__call__` runs
     return request.exchange
-
-
-async def _request_key(exchange: Exchange) -> RequestKey | None:
-    """What identifies a POSTed query for reuse or sharing; None if nothing can."""
-    request, credentials = exchange.request, exchange.credentials
-    if request.method != "POST" or not credentials.present:
-        return None
-    return request_key(await request.body(), credentials.fingerprint)
 
 
 def _outcome(result: ExecutionResult) -> str:
