@@ -119,6 +119,8 @@ def schema_limits(settings: Settings) -> SchemaLimits:
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
+        max_introspection_depth=settings.max_introspection_depth,
+        max_upstream_calls=settings.max_upstream_calls,
         introspection=settings.introspection,
     )
 

@@ -21,6 +21,8 @@ ENV_PREFIX = "GATEWAY_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 CACHE_SCHEMES = ("memory", "redis", "rediss")
 OTLP_SCHEMES = ("http", "https")
+#: Nesting within `__schema`/`__type` that the standard introspection queries need.
+INTROSPECTION_DEPTH = 14
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 #: Headers of the incoming request that are always sent upstream: the credentials.
@@ -287,9 +289,28 @@ class Settings:
     )
     max_body_bytes: int = _setting(100_000, "largest request body (413 beyond)", low=1)
     max_depth: int = _setting(
-        15, "deepest query accepted (GraphiQL's introspection needs about 13)", low=1
+        15,
+        "deepest query accepted: fields with subfields nested in one another, "
+        "introspection left out (see the next)",
+        low=1,
+    )
+    max_introspection_depth: int = _setting(
+        INTROSPECTION_DEPTH,
+        "deepest nesting of fields within `__schema` or `__type` (`ofType` chains "
+        "included); GraphiQL's and graphql-core's introspection queries need 14. "
+        "Besides, the schema's lists (`fields`, `interfaces`, `possibleTypes`, "
+        "`inputFields`) may nest 2 deep, as graphql-js and Apollo Router allow",
+        low=1,
     )
     max_aliases: int = _setting(30, "most aliases in one query", low=1)
+    max_upstream_calls: int = _setting(
+        50,
+        "most calls to the account service one operation may make, by an estimate "
+        "made before any: the account 1, a list page 1, a connection of `first` or "
+        "`last` n items ⌈n/20⌉ + 2 (7 for 100), each aliased copy again; beyond it, "
+        "`BAD_USER_INPUT` with `reason: COST_LIMIT`",
+        low=1,
+    )
     max_tokens: int = _setting(2_000, "most tokens in one query", low=1)
     introspection: bool = _setting(True, "`false` refuses introspection queries")
     rate_limit: float = _setting(

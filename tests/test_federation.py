@@ -1,6 +1,9 @@
 """The subgraph side of Apollo Federation v2: `_service` and `_entities`."""
 
+import pytest
+
 from gateway.reference_api import ALICE
+from tests.conftest import Upstream
 from tests.graphql_client import GraphQLClient
 
 ENTITIES = """query ($representations: [_Any!]!) {
@@ -79,3 +82,40 @@ async def test_entities_need_credentials_for_accounts(alice: GraphQLClient) -> N
     )
     assert result.data == {"_entities": [None]}
     assert result.codes == ["UNAUTHENTICATED"]
+
+
+def _nested(depth: int) -> object:
+    value: object = {"__typename": "Account", "id": ALICE.id}
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "representation",
+    [
+        1,
+        "Account",
+        _nested(1),
+        _nested(150),
+        {},
+        {"__typename": "Nope", "id": 1},
+        {"__typename": "Query", "id": 1},
+        {"__typename": "Account"},
+        {"__typename": "Account", "id": "x"},
+        {"__typename": "Movie", "id": True},
+    ],
+)
+async def test_a_malformed_reference_is_bad_input_before_upstream(
+    alice: GraphQLClient, upstream: Upstream, representation: object
+) -> None:
+    well_formed = {"__typename": "Account", "id": ALICE.id}
+    result = await alice.query(
+        ENTITIES, {"representations": [well_formed, representation]}
+    )
+    assert (result.data, result.codes) == (None, ["BAD_USER_INPUT"])
+    assert result.errors[0]["message"] == (
+        "representations[1] is not a reference to an Account, Movie or TvShow by "
+        "its integer id."
+    )
+    assert upstream.calls.total() == 0

@@ -32,6 +32,7 @@ from gateway.reference_api import ALICE, BOB, CATALOGUE
 from gateway.schema.errors import CLOSED_MESSAGES
 from gateway.settings import Settings
 from gateway.upstream import errors as upstream_errors
+from harness import hostile_documents as hostile
 from tests.conftest import Upstream, running_gateway, running_upstream
 
 T = TypeVar("T")
@@ -595,6 +596,46 @@ def test_invalid_query_shapes_are_refused_before_any_upstream_call(
     assert set(codes(body)) == {"BAD_USER_INPUT"}, (broken, body)
     assert all("path" not in error for error in body["errors"]), body
     assert calls == {}, (broken, calls)
+
+
+# Pathological shapes (harness/hostile_documents.py), at sizes from harmless to
+# far past the limits, each with whether the default limits refuse it.
+CONNECTIONS = "c{}: watchlistConnection(mediaType: TV, first: 100) {{ totalCount }}"
+HOSTILE_SHAPES = st.one_of(
+    st.integers(1, 190).map(lambda n: (hostile.nested_fragments(n), 1 + 2**n > 50)),
+    st.integers(1, 190).map(
+        lambda n: (hostile.nested_fragments(n, leaf="a: id"), 2**n > 30)
+    ),
+    st.tuples(st.integers(1, 8), st.integers(1, 40)).map(
+        lambda s: (hostile.wide_fragments(*s), 1 + s[1] ** s[0] > 50)
+    ),
+    st.integers(1, 150).map(lambda n: (hostile.fragment_cycle(n), True)),
+    st.integers(1, 1_990).map(lambda n: (hostile.many_same_fields(n), n > 50)),
+    st.integers(1, 700).map(lambda n: (hostile.many_aliases(n), n > 30)),
+    st.integers(1, 190).map(lambda n: (hostile.deep_list_type(n), True)),
+    st.integers(1, 199).map(lambda n: (hostile.deep_selection(n), n > 1)),
+    st.integers(1, 190).map(lambda n: (hostile.deep_of_type(n), n > 10)),
+    st.integers(1, 12).map(
+        lambda n: (
+            "{ account { " + " ".join(CONNECTIONS.format(i) for i in range(n)) + " } }",
+            1 + 7 * n > 50,
+        )
+    ),
+)
+
+
+@FUZZ
+@given(shape=HOSTILE_SHAPES)
+def test_hostile_shapes_are_refused_before_any_upstream_call(
+    live: Live, shape: tuple[str, bool]
+) -> None:
+    document, refused = shape
+    body, calls = post_graphql(live, document)
+    if refused:
+        assert set(codes(body)) == {"BAD_USER_INPUT"}, (document[:200], body)
+        assert calls == {}, (document[:200], calls)
+    else:
+        assert "errors" not in body and body["data"], (document[:200], body)
 
 
 @FUZZ

@@ -133,7 +133,9 @@ def _request_error(error: GraphQLError) -> Extensions:
     """A bad document or variable is bad input; `reason` says which, as Apollo names it.
 
     The contract allows only its own codes, so Apollo Server's GRAPHQL_PARSE_FAILED
-    and GRAPHQL_VALIDATION_FAILED travel as the reason, not as the code.
+    and GRAPHQL_VALIDATION_FAILED travel as the reason, not as the code. A rule of
+    ours may name its own reason and figures in the error's extensions (the cost
+    limit's `COST_LIMIT`, `estimate`, `limit`).
     """
     if error.message.startswith("Syntax Error"):
         reason = "GRAPHQL_PARSE_FAILED"
@@ -141,7 +143,7 @@ def _request_error(error: GraphQLError) -> Extensions:
         reason = "BAD_VARIABLE_VALUE"
     else:
         reason = "GRAPHQL_VALIDATION_FAILED"
-    return {"code": "BAD_USER_INPUT", "reason": reason}
+    return {"code": "BAD_USER_INPUT", "reason": reason, **(error.extensions or {})}
 
 
 def contract_errors(
