@@ -20,13 +20,15 @@ import strawberry
 
 from bench.limit import LISTS_QUERY
 from gateway.accounts.service import Served
-from gateway.schema.build import SchemaLimits, create_schema
+from gateway.app import schema_limits
+from gateway.schema.build import create_schema
 from gateway.schema.context import Context
+from gateway.settings import Settings
 from gateway.upstream import models
 from gateway.upstream.models import ListName, MediaKind
 
 WARM_UP = 50
-LIMITS = SchemaLimits(max_depth=15, max_aliases=30, max_tokens=2_000)
+LIMITS = schema_limits(Settings())  # the defaults
 ACCOUNT = models.Account(
     id=12345,
     name="Alice",
