@@ -133,6 +133,9 @@ def main() -> None:
         serve_profiled(Path(given[1]))
         return
     scenario = given[0] if given else "cold-unshared"
+    names = [s.name for s in SCENARIOS]
+    if scenario not in names:
+        sys.exit(f"usage: python -m bench.profile [SCENARIO [SECONDS]]; {names}")
     seconds = float(given[1]) if len(given) > 1 else 10.0
     report(profile(scenario, seconds))
 
