@@ -19,7 +19,7 @@ from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
 from gateway.schema.entities import check_representations
 from gateway.schema.errors import contract_errors
-from gateway.schema.limits import SchemaLimits, limit_passes
+from gateway.schema.limits import SchemaLimits, first_rules
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
 from gateway.schema.planned import planned_executor
@@ -76,7 +76,7 @@ def create_schema(
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-            staged_validation(*limit_passes(limits), CACHED_DOCUMENTS),
+            staged_validation(first_rules(limits), CACHED_DOCUMENTS),
             _limit_rules(limits),
             ResponseNotes,
             *tracing,

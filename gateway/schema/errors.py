@@ -58,9 +58,9 @@ Extensions = dict[str, Any]
 #: A closed schema's whole answer to a document or variables it refuses.
 CLOSED_MESSAGES = {
     "GRAPHQL_VALIDATION_FAILED": (
-        "The document is not valid against the schema, or asks for introspection,"
-        " which is off. This gateway's errors name nothing of its schema; the"
-        " schema is published as its contract."
+        "The document is not valid against the schema, goes beyond the gateway's"
+        " limits, or asks for introspection, which is off. This gateway's errors"
+        " name nothing of its schema; the schema is published as its contract."
     ),
     "BAD_VARIABLE_VALUE": (
         "A variable is missing or its value does not fit its type. This gateway's"
@@ -160,9 +160,19 @@ def contract_errors(
     return translated
 
 
+#: A closed schema's reason for each refusal that names or tells of the schema:
+#: validation and variable errors, and the cost limit, whose estimate counts
+#: real fields only.
+CLOSED_REASONS = {
+    "GRAPHQL_VALIDATION_FAILED": "GRAPHQL_VALIDATION_FAILED",
+    "COST_LIMIT": "GRAPHQL_VALIDATION_FAILED",
+    "BAD_VARIABLE_VALUE": "BAD_VARIABLE_VALUE",
+}
+
+
 def _names_the_schema(error: GraphQLError) -> bool:
-    """A validation or variable error: graphql-core's words about the schema."""
-    return _reason(error) in CLOSED_MESSAGES
+    """A refusal that tells of the schema: graphql-core's words, or our cost."""
+    return _reason(error) in CLOSED_REASONS
 
 
 def _closed_error(refused: GraphQLError) -> GraphQLError:
@@ -174,7 +184,7 @@ def _closed_error(refused: GraphQLError) -> GraphQLError:
     rebuild the schema from exactly that, so the message, the locations and the
     number of errors are the same for every refused document (or variables).
     """
-    reason = _reason(refused)
+    reason = CLOSED_REASONS[_reason(refused)]
     return GraphQLError(
         CLOSED_MESSAGES[reason], extensions={"code": "BAD_USER_INPUT", "reason": reason}
     )

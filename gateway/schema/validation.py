@@ -1,10 +1,9 @@
-"""Validation in three passes, the gateway's limits first, each document text once.
+"""Validation in two passes, the gateway's limits first, each document text once.
 
 graphql-core's own rules are not all linear: OverlappingFieldsCanBeMergedRule
 compares the fields of one response name pairwise, so thousands of them cost
 seconds. The limits (`limits.py`, linear) go first, on their own; only a document
-within them meets the spec's rules, and only a valid one any rules left for last
-(a closed schema's cost limit, `limits.limit_passes`). One LRU cache holds the
+within them meets the spec's rules. One LRU cache holds the
 passes' outcome, keyed by the schema, the document's text and the rule classes,
 which are built once per schema, not per request (strawberry #4635: a class per
 request made its `ValidationCache` miss every time). Not by the parsed document,
@@ -33,19 +32,17 @@ class Source:
     document: DocumentNode = field(compare=False)
 
 
-def staged_validation(first: Rules, last: Rules, maxsize: int) -> type[SchemaExtension]:
-    """An extension that validates with the `first` rules, then, as long as there
-    is no error, with the operation's (the spec's and strawberry's), then with the
-    `last`; it caches `maxsize` outcomes."""
+def staged_validation(first: Rules, maxsize: int) -> type[SchemaExtension]:
+    """An extension that validates with the `first` rules, then, if there is no
+    error, with the operation's (the spec's and strawberry's); it caches `maxsize`
+    outcomes."""
 
     def validated(
         schema: GraphQLSchema, source: Source, rules: Rules
     ) -> list[GraphQLError]:
         document = source.document
-        return (
-            validate(schema, document, first)
-            or validate_document(schema, document, rules)
-            or validate(schema, document, last)
+        return validate(schema, document, first) or validate_document(
+            schema, document, rules
         )
 
     cached = lru_cache(maxsize=maxsize)(validated)
