@@ -27,6 +27,7 @@ from bench.report import Row, markdown, write
 from bench.systems import (
     BENCH,
     DEFAULT_PEERS,
+    REPO,
     SCENARIOS,
     SYSTEMS,
     Layout,
@@ -200,6 +201,14 @@ def run_system(
         if scenario.redis:
             extra["GATEWAY_CACHE_URL"] = stack.enter_context(_redis()).url
         return _measure_system(cfg, layout, stub, latency, system, scenario, extra)
+
+
+def _shown(value: object) -> str:
+    """A setting as the results record it: a path relative to the repository,
+    so that the results name no machine's directories."""
+    if isinstance(value, Path):
+        return os.path.relpath(value, REPO)
+    return str(value)
 
 
 def _redis() -> contextlib.AbstractContextManager[RedisServer]:
@@ -388,7 +397,7 @@ def main() -> int:
         procs.stop_all()
     text = markdown(rows, header(cfg, info), list(cfg.latencies))
     print(text)
-    meta = {"machine": info, "config": {k: str(v) for k, v in vars(cfg).items()}}
+    meta = {"machine": info, "config": {k: _shown(v) for k, v in vars(cfg).items()}}
     for path in write(cfg.results, text, rows, meta):
         log(f"wrote {path}")
     return 0 if all(r.failed == 0 for r in rows) else 2
