@@ -11,13 +11,12 @@ processes' load can only add to a round, so the quickest is the better estimate)
 """
 
 import asyncio
-import statistics
 import sys
-import time
 from typing import Any
 
 import strawberry
 
+from bench.cpu import counts, cpu_per_call, summary
 from bench.limit import LISTS_QUERY
 from gateway.accounts.service import Served
 from gateway.app import schema_limits
@@ -27,7 +26,6 @@ from gateway.settings import Settings
 from gateway.upstream import models
 from gateway.upstream.models import ListName, MediaKind
 
-WARM_UP = 50
 LIMITS = schema_limits(Settings())  # the defaults
 ACCOUNT = models.Account(
     id=12345,
@@ -79,13 +77,13 @@ class FixedAccounts:
 
 async def cpu_per_execution(schema: strawberry.Schema, executions: int) -> float:
     """Microseconds of CPU per execution, after a warm-up."""
-    for count in (WARM_UP, executions):
-        started = time.process_time()
-        for _ in range(count):
-            context = Context(None, None, FixedAccounts())  # type: ignore[arg-type]
-            result = await schema.execute(LISTS_QUERY, context_value=context)
-            assert not result.errors, result.errors
-    return (time.process_time() - started) / executions * 1e6
+
+    async def execution() -> None:
+        context = Context(None, None, FixedAccounts())  # type: ignore[arg-type]
+        result = await schema.execute(LISTS_QUERY, context_value=context)
+        assert not result.errors, result.errors
+
+    return await cpu_per_call(execution, executions)
 
 
 async def main(executions: int, rounds: int) -> None:
@@ -98,14 +96,8 @@ async def main(executions: int, rounds: int) -> None:
         for name, schema in schemas.items():
             costs[name].append(await cpu_per_execution(schema, executions))
     for name, cost in costs.items():
-        print(
-            f"{name:12}: median {statistics.median(cost):5.0f}, "
-            f"quickest {min(cost):5.0f} µs of CPU per execution"
-        )
+        print(f"{name:12}: {summary(cost, 'execution')}")
 
 
 if __name__ == "__main__":
-    given = sys.argv[1:]
-    executions = int(given[0]) if given else 1000
-    rounds = int(given[1]) if len(given) > 1 else 5
-    asyncio.run(main(executions, rounds))
+    asyncio.run(main(*counts(sys.argv[1:])))

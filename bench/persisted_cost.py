@@ -16,7 +16,6 @@ import hashlib
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,6 +23,7 @@ import aiohttp
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bench.cpu import counts, cpu_per_call
 from gateway import reference_api
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -33,7 +33,6 @@ QUERY = "{ account { id favorites(mediaType: MOVIE) { totalResults results { id 
 SHA256 = hashlib.sha256(QUERY.encode()).hexdigest()
 HASH_ONLY = {"persistedQuery": {"version": 1, "sha256Hash": SHA256}}
 HEADERS = {"Authorization": "Bearer alice-token", "Content-Type": "application/json"}
-WARM_UP = 50
 
 Send = Callable[[aiohttp.ClientSession, str], Coroutine[Any, Any, int]]
 
@@ -83,11 +82,11 @@ async def cpu_per_request(
     send: Send, http: aiohttp.ClientSession, url: str, requests: int
 ) -> float:
     """Microseconds of this process's CPU per request of `send`, after a warm-up."""
-    for count in (WARM_UP, requests):
-        started = time.process_time()
-        for _ in range(count):
-            assert await send(http, url) in (200, 304)
-    return (time.process_time() - started) / requests * 1e6
+
+    async def request() -> None:
+        assert await send(http, url) in (200, 304)
+
+    return await cpu_per_call(request, requests)
 
 
 async def main(requests: int, rounds: int) -> None:
@@ -125,7 +124,4 @@ async def main(requests: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    given = sys.argv[1:]
-    asyncio.run(
-        main(int(given[0]) if given else 1000, int(given[1]) if len(given) > 1 else 5)
-    )
+    asyncio.run(main(*counts(sys.argv[1:])))

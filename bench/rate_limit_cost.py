@@ -14,13 +14,13 @@ of CPU per request, and the quickest's ratio of on to off on the same cache.
 
 import asyncio
 import dataclasses
-import statistics
 import sys
 
 import aiohttp
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bench.cpu import counts, summary
 from bench.tracing_cost import cpu_per_request
 from gateway import reference_api
 from gateway.settings import Settings
@@ -54,15 +54,9 @@ async def main(requests: int, rounds: int) -> None:
 
 def _report(cache: str, costs: dict[str, list[float]]) -> None:
     for name, measured in costs.items():
-        print(
-            f"{cache:6} {name:3}: median {statistics.median(measured):5.0f}, "
-            f"quickest {min(measured):5.0f} µs of CPU per request"
-        )
+        print(f"{cache:6} {name:3}: {summary(measured, 'request')}")
     print(f"{cache:6} on ÷ off (quickest): {min(costs['on']) / min(costs['off']):.2f}")
 
 
 if __name__ == "__main__":
-    given = sys.argv[1:]
-    requests = int(given[0]) if given else 1000
-    rounds = int(given[1]) if len(given) > 1 else 5
-    asyncio.run(main(requests, rounds))
+    asyncio.run(main(*counts(sys.argv[1:])))

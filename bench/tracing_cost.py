@@ -18,9 +18,7 @@ spans) and `upstream` (caching off: two upstream calls, so two client spans and 
 
 import asyncio
 import dataclasses
-import statistics
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +27,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bench.cpu import counts, cpu_per_call, summary
 from gateway import reference_api
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -43,7 +42,6 @@ WORKLOADS: dict[str, dict[str, Any]] = {
     "cached": {"response_cache_bytes": 0},
     "upstream": {"response_cache_bytes": 0, "list_ttl": 0.0, "account_ttl": 0.0},
 }
-WARM_UP = 50
 
 
 class DroppingProcessor(SpanProcessor):
@@ -63,13 +61,13 @@ async def cpu_per_request(
         app = create_app(settings)
     async with run_server(app) as gateway:
         url, body = f"{gateway.url}/graphql", {"query": QUERY}
-        for count in (WARM_UP, requests):
-            started = time.process_time()
-            for _ in range(count):
-                async with http.post(url, json=body, headers=HEADERS) as response:
-                    assert response.status == 200, await response.text()
-                    await response.read()
-    return (time.process_time() - started) / requests * 1e6
+
+        async def request() -> None:
+            async with http.post(url, json=body, headers=HEADERS) as response:
+                assert response.status == 200, await response.text()
+                await response.read()
+
+        return await cpu_per_call(request, requests)
 
 
 async def main(requests: int, rounds: int, configurations: Sequence[bool]) -> None:
@@ -87,19 +85,11 @@ async def main(requests: int, rounds: int, configurations: Sequence[bool]) -> No
                     cost = await cpu_per_request(settings, traced, requests, http)
                     times[traced].append(cost)
             for traced, costs in times.items():
-                _report(workload, "on" if traced else "off", costs)
-
-
-def _report(workload: str, configuration: str, costs: Sequence[float]) -> None:
-    print(
-        f"{workload:8} {configuration:3}: median {statistics.median(costs):5.0f}, "
-        f"quickest {min(costs):5.0f} µs of CPU per request"
-    )
+                shown = "on" if traced else "off"
+                print(f"{workload:8} {shown:3}: {summary(costs, 'request')}")
 
 
 if __name__ == "__main__":
     given = sys.argv[1:]
-    requests = int(given[0]) if given else 1000
-    rounds = int(given[1]) if len(given) > 1 else 5
     wanted = given[2].split(",") if len(given) > 2 else ["off", "on"]
-    asyncio.run(main(requests, rounds, [name == "on" for name in wanted]))
+    asyncio.run(main(*counts(given), [name == "on" for name in wanted]))
