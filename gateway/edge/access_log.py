@@ -42,7 +42,11 @@ class Reported(Protocol):
 
 def report(scope: Scope, reported: Reported) -> None:
     """Have this request's access line show `reported`'s operation and outcome as
-    they are when the request ends."""
+    they are when the request ends.
+
+    The scope holds `reported` until the line is written, and no longer: what the
+    app reports may well refer back to the scope.
+    """
     scope[_REPORTED] = reported
 
 
@@ -75,14 +79,21 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            reported: Reported | None = scope.pop(_REPORTED, None)
             if LOGGER.isEnabledFor(logging.INFO):
                 took = time.perf_counter() - started
-                LOGGER.info(self._line(scope, request_id, status, arrived, took))
+                line = self._line(scope, reported, request_id, status, arrived, took)
+                LOGGER.info(line)
 
     def _line(
-        self, scope: Scope, request_id: str, status: int, arrived: float, took: float
+        self,
+        scope: Scope,
+        reported: Reported | None,
+        request_id: str,
+        status: int,
+        arrived: float,
+        took: float,
     ) -> str:
-        reported: Reported | None = scope.get(_REPORTED)
         operation, outcome = (
             (None, None) if reported is None else (reported.operation, reported.outcome)
         )

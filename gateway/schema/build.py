@@ -15,6 +15,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 
 from gateway.schema.accounts import Query
+from gateway.schema.acyclic import AcyclicExecutor
 from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
 from gateway.schema.entities import check_representations
@@ -82,10 +83,11 @@ def create_schema(
             *tracing,
         ],
     )
-    if planned:
-        schema.execution_context_class = planned_executor(
-            schema._schema, schema.config.default_resolver
-        )
+    schema.execution_context_class = (
+        planned_executor(schema._schema, schema.config.default_resolver)
+        if planned
+        else AcyclicExecutor
+    )
     return schema
 
 

@@ -39,8 +39,9 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from gateway.schema.acyclic import AcyclicExecutor
 
 #: What `LeafPlan.complete` returns when graphql-core must complete the field.
 GENERIC = object()
@@ -126,7 +127,7 @@ class _TypeName:
 ItemPlan = tuple[tuple[str, LeafPlan], ...]
 
 
-class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlannedExecutor(AcyclicExecutor):
     """graphql-core's executor, with planned leaf fields completed from `plans`,
     and list items whose selection is all planned leaves completed in one step.
 

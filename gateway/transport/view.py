@@ -87,15 +87,16 @@ class GraphQLView(GraphQL[Context, None]):
         """The request's exchange, reachable from strawberry's hooks and the log."""
         state = lifespan_state(request.scope)
         credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
-        request.exchange = Exchange(
+        exchange = Exchange(
             request,
             state,
             credentials,
             state["accounts"].for_caller(credentials),
             _response_media_type(request.headers.get("accept", "")),
         )
-        access_log.report(request.scope, request.exchange)
-        return request.exchange
+        request.exchange = exchange
+        access_log.report(request.scope, exchange)
+        return exchange
 
     async def _answer(self, exchange: Exchange) -> Response:
         exchange.key = await exchange.reuse_key()
