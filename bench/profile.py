@@ -1,6 +1,7 @@
-"""Where the gateway's time goes in one bench scenario: cProfile on the server.
+"""Where the gateway's time goes in a bench scenario: cProfile or py-spy on the server.
 
     .venv/bin/python -m bench.profile [SCENARIO [SECONDS]]   # cold-unshared, 10 s
+    PROFILER=py-spy .venv/bin/python -m bench.profile lists 6
     GATEWAY_PEERS_DIR=/path/to/shared/peers .venv/bin/python -m bench.profile latency
 
 The gateway runs as in `bench/run` (fresh, pinned to SERVER_CPU, the scenario's
@@ -19,6 +20,15 @@ short for a 100 Hz sampler to resolve per field). It times with the process's CP
 not the wall clock, so other sessions' load on the box is not charged to whatever
 function was running. It inflates the cost of small calls: read its shares
 against each other, and speed only from `bench/run`.
+
+`PROFILER=py-spy` (`pip install -e '.[bench]'`; root or ptrace rights) samples
+the unmodified server instead, 1,000 times a second during the measured run
+only: no call is slowed, so its shares are those of the real server, at the
+price of resolution (a share under ~1 % is noise). Printed alike: the share of
+samples by package of the innermost frame, then the functions most often
+innermost and most often on the stack. The samples are kept in
+`bench/.work/profile-SCENARIO.txt` (py-spy's collapsed stacks, for a flame
+graph).
 """
 
 from __future__ import annotations
@@ -28,8 +38,11 @@ import cProfile
 import os
 import pstats
 import signal
+import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import procs, upstream, wrk
@@ -54,7 +67,7 @@ TOP = 25
 def package_of(filename: str) -> str:
     """The package a profiled function's file belongs to."""
     for name, fragment in PACKAGES:
-        if fragment in filename:
+        if fragment in f"/{filename}":
             return name
     return "other (stdlib, asyncio, orjson, ...)"
 
@@ -73,15 +86,64 @@ def shares(stats: pstats.Stats) -> dict[str, float]:
 def profile(scenario_name: str, seconds: float) -> Path:
     """Run `scenario_name` on the gateway under cProfile; returns the profile file."""
     cfg = Config.from_env(dict(os.environ))
+    out = cfg.work / f"profile-{scenario_name}.prof"
+    argv = [sys.executable, "-m", "bench.profile", "--serve", str(out)]
+    _load(cfg, scenario_name, argv, seconds, during=None)
+    return out
+
+
+def sample(scenario_name: str, seconds: float) -> Path:
+    """Run `scenario_name` on the unmodified gateway, sampled by py-spy during the
+    measured run; returns the file of collapsed stacks."""
+    cfg = Config.from_env(dict(os.environ))
+    out = cfg.work / f"profile-{scenario_name}.txt"
+    argv, _ = next(s for s in SYSTEMS if s.name == "gateway").command(
+        prepare_peers(cfg)
+    )
+
+    def spy(pid: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [*SPY, "-p", str(pid), "-d", str(int(seconds)), "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+        )
+
+    _load(cfg, scenario_name, argv, seconds, during=spy)
+    return out
+
+
+#: py-spy's sampling: raw collapsed stacks, a function per frame (no line numbers),
+#: only of the thread holding the GIL (pycares' resolver thread, blocked on its
+#: queue, is otherwise counted as busy), without pausing the server to read it.
+SPY = [
+    str(Path(sys.executable).with_name("py-spy")),
+    "record",
+    "-r",
+    "1000",
+    "-f",
+    "raw",
+    "--nolineno",
+    "--gil",
+    "--nonblocking",
+]
+
+
+def _load(
+    cfg: Config,
+    scenario_name: str,
+    argv: list[str],
+    seconds: float,
+    during: Callable[[int], subprocess.Popen[bytes]] | None,
+) -> None:
+    """Start the gateway as `argv` with the scenario's settings, warm it up and load
+    it for `seconds`, with `during` (given the server's pid) running alongside the
+    measured load; then stop it."""
     scenario = next(s for s in SCENARIOS if s.name == scenario_name)
     gateway = next(s for s in SYSTEMS if s.name == "gateway")
     procs.install_cleanup()
     layout = prepare_peers(cfg)
     stub, _ = start_stub(cfg, layout, 0)
     upstream.reset_and_seed(stub, 0)
-    out = cfg.work / f"profile-{scenario.name}.prof"
     port = free_port()
-    argv = [sys.executable, "-m", "bench.profile", "--serve", str(out)]
     env = {**os.environ, **gateway.env(stub, port, scenario)}
     log_file = cfg.work / "logs" / f"profile-{scenario.name}.log"
     server = procs.start(argv, cpu=cfg.server_cpu, env=env, cwd=REPO, log=log_file)
@@ -90,12 +152,14 @@ def profile(scenario_name: str, seconds: float) -> Path:
         procs.wait_http(url, server)
         load, warm = loads(cfg, layout, gateway, scenario, url)
         wrk.run(warm, cfg.warmup, cfg.load_cpu)
+        sampler = None if during is None else during(server.pid)
         result = wrk.run(load, seconds, cfg.load_cpu)
+        if sampler is not None and sampler.wait() != 0:
+            sys.exit(f"py-spy failed ({sampler.returncode}): run as root")
         log(f"{scenario.name}: {result.requests} requests, {result.rps:.0f} req/s")
     finally:
         procs.stop(server)
         procs.stop_all()
-    return out
 
 
 def serve_profiled(out: Path) -> None:
@@ -126,6 +190,31 @@ def report(path: Path) -> None:
     stats.sort_stats("cumulative").print_stats(TOP)
 
 
+def report_samples(path: Path) -> None:
+    """Print the package shares and the top functions of py-spy's samples."""
+    own: Counter[str] = Counter()
+    on_stack: Counter[str] = Counter()
+    by_package: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f for f in stack.split(";") if f.endswith(")") and " (" in f]
+        if not frames:
+            continue
+        n = int(count)
+        own[frames[-1]] += n
+        by_package[package_of(frames[-1].rpartition(" (")[2])] += n
+        for frame in set(frames):
+            on_stack[frame] += n
+    total = sum(own.values()) or 1
+    print(f"samples by package of the innermost frame ({path}, {total} samples):")
+    for name, n in by_package.most_common():
+        print(f"  {n / total:6.1%}  {name}")
+    for title, counts in (("innermost", own), ("on the stack", on_stack)):
+        print(f"\nmost often {title}:")
+        for frame, n in counts.most_common(TOP):
+            print(f"  {n / total:6.1%}  {frame}")
+
+
 def main() -> None:
     """`SCENARIO` (default cold-unshared) for `SECONDS` (default 10)."""
     given = sys.argv[1:]
@@ -137,7 +226,10 @@ def main() -> None:
     if scenario not in names:
         sys.exit(f"usage: python -m bench.profile [SCENARIO [SECONDS]]; {names}")
     seconds = float(given[1]) if len(given) > 1 else 10.0
-    report(profile(scenario, seconds))
+    if os.environ.get("PROFILER", "cprofile") == "py-spy":
+        report_samples(sample(scenario, seconds))
+    else:
+        report(profile(scenario, seconds))
 
 
 if __name__ == "__main__":
