@@ -97,9 +97,6 @@ def sample(scenario_name: str, seconds: float) -> Path:
     measured run; returns the file of collapsed stacks."""
     cfg = Config.from_env(dict(os.environ))
     out = cfg.work / f"profile-{scenario_name}.txt"
-    argv, _ = next(s for s in SYSTEMS if s.name == "gateway").command(
-        prepare_peers(cfg)
-    )
 
     def spy(pid: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
@@ -107,7 +104,7 @@ def sample(scenario_name: str, seconds: float) -> Path:
             stdout=subprocess.DEVNULL,
         )
 
-    _load(cfg, scenario_name, argv, seconds, during=spy)
+    _load(cfg, scenario_name, None, seconds, during=spy)
     return out
 
 
@@ -130,17 +127,19 @@ SPY = [
 def _load(
     cfg: Config,
     scenario_name: str,
-    argv: list[str],
+    argv: list[str] | None,
     seconds: float,
     during: Callable[[int], subprocess.Popen[bytes]] | None,
 ) -> None:
-    """Start the gateway as `argv` with the scenario's settings, warm it up and load
-    it for `seconds`, with `during` (given the server's pid) running alongside the
-    measured load; then stop it."""
+    """Start the gateway as `argv` (None: as `bench/run` starts it) with the
+    scenario's settings, warm it up and load it for `seconds`, with `during`
+    (given the server's pid) running alongside the measured load; then stop it."""
     scenario = next(s for s in SCENARIOS if s.name == scenario_name)
     gateway = next(s for s in SYSTEMS if s.name == "gateway")
     procs.install_cleanup()
     layout = prepare_peers(cfg)
+    if argv is None:
+        argv, _ = gateway.command(layout)
     stub, _ = start_stub(cfg, layout, 0)
     upstream.reset_and_seed(stub, 0)
     port = free_port()
