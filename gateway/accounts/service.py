@@ -200,10 +200,13 @@ class AccountService:
         """One page of one of the caller's lists, read at most once per request
         (until a write to the account): list fields and connections share it."""
         memo = (list_name, query)
-        if (page := self._pages.get(memo)) is None:
-            page = asyncio.ensure_future(self._served_page(list_name, query))
-            self._pages[memo] = page
-        return await page
+        if memo not in self._pages:
+            self._pages[memo] = asyncio.ensure_future(
+                self._served_page(list_name, query)
+            )
+        # No local holds the read: if it fails, its error's traceback holds this
+        # frame, and a local holding the read would make that a cycle.
+        return await self._pages[memo]
 
     async def media_window(
         self, list_name: ListName, query: ListQuery, wanted: Slice
@@ -316,6 +319,17 @@ class AccountService:
             _account_key(self._credentials), max_age=self._policy.account_ttl
         )
         return None if cached is None else Account.from_json(cached)
+
+    def release(self) -> None:
+        """Forget the reads memoised for this request once it has executed.
+
+        A read that failed holds its error, whose traceback holds the frames of
+        this service's methods and so the service: a reference cycle, found only
+        by the garbage collector's full passes, and every request makes one
+        during an upstream outage.
+        """
+        self._account = None
+        self._pages.clear()
 
     def invalidation_pending(self) -> bool:
         """Whether the last write answered before the cache recorded its

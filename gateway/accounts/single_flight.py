@@ -25,13 +25,20 @@ class SingleFlight:
         """The result of `load()`, or of the identical load already running."""
         if not self._enabled:
             return await load()
-        running = self._running.get(key)
-        if running is None:
-            running = asyncio.ensure_future(load())
-            self._running[key] = running
-            running.add_done_callback(lambda done: self._forget(key, done))
-        result: T = await asyncio.shield(running)
+        # No local holds the load: if it fails, its error's traceback holds this
+        # frame, and a local holding the load would make that a reference cycle.
+        result: T = await asyncio.shield(
+            self._running.get(key) or self._start(key, load)
+        )
         return result
+
+    def _start(
+        self, key: Hashable, load: Callable[[], Awaitable[T]]
+    ) -> asyncio.Future[T]:
+        running = asyncio.ensure_future(load())
+        self._running[key] = running
+        running.add_done_callback(lambda done: self._forget(key, done))
+        return running
 
     def _forget(self, key: Hashable, done: asyncio.Future[Any]) -> None:
         if self._running.get(key) is done:

@@ -125,6 +125,7 @@ class GraphQLView(GraphQL[Context, None]):
         exchange.conclude(request_data.operation_name, _outcome(result))
         if not result.errors and not result.extensions:
             exchange.reusable = context.accounts.reusable()
+        context.accounts.release()
         return result
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
