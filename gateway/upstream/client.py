@@ -285,12 +285,10 @@ class UpstreamClient:
             failed = outcome in ("error", "timeout") or outcome.startswith("5")
             self._breaker.record(permit, failed=failed)
         self._count(call, outcome)
-        self._metrics.upstream_latency.labels(endpoint=call.endpoint).observe(seconds)
+        self._metrics.upstream_latency(call.endpoint).observe(seconds)
 
     def _count(self, call: _Call, outcome: str) -> None:
-        self._metrics.upstream_requests.labels(
-            endpoint=call.endpoint, status=outcome
-        ).inc()
+        self._metrics.upstream_requests(call.endpoint, outcome).inc()
 
     def _deadline(self) -> float | None:
         total = self._session.timeout.total
