@@ -45,6 +45,19 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         super().__init__(**kwargs)
         self._max_entries = max_entries
 
+    async def get(self, key: str, default: Any = None) -> Any:
+        """aiocache's `get` without its per-call wrappers, which nothing in process
+        needs: an environment read, the plugin hooks and a debug line built even
+        when not logged, a coroutine each. Every request reads the generations of
+        its lists, and these were a tenth of a warm request's CPU."""
+        value = self._serializer.loads(self._cache.get(self.build_key(key)))
+        return default if value is None else value
+
+    async def multi_get(self, keys: list[str]) -> list[Any]:
+        """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
+        loads, stored = self._serializer.loads, self._cache
+        return [loads(stored.get(self.build_key(key))) for key in keys]
+
     async def _set(
         self, key: str, value: Any, ttl: float | None = None, **kw: Any
     ) -> Any:

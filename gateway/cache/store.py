@@ -276,7 +276,8 @@ class Cache:
             return await operation(epoch)
 
     async def _replayed(self, operation: Operation[T], epoch: str) -> T:
-        await self._replay(epoch)
+        if self._pending:
+            await self._replay(epoch)
         return await operation(epoch)
 
     async def _replay(self, epoch: str) -> None:
