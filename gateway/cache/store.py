@@ -130,7 +130,8 @@ class Cache:
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
         self._backend = backend
-        self._server_epoch = server_epoch or ServerEpoch(FIXED_EPOCH)
+        # None in process: no server run to follow, nor connections to hold to it.
+        self._server_epoch = server_epoch
         self._backoff = backoff
         self._write_timeout = write_timeout
         self._on_event = on_event
@@ -266,6 +267,8 @@ class Cache:
     async def _in_epoch(self, operation: Operation[T]) -> T:
         """`operation(epoch)` for the server run the connections last reached;
         built again once if its connection turned out to reach a newer one."""
+        if self._server_epoch is None:
+            return await operation(FIXED_EPOCH)
         try:
             return await self._run_for(self._server_epoch.current, operation)
         except EpochChangedError:
