@@ -1,6 +1,12 @@
-"""Movies and TV shows as they appear in an account's lists, and their pages."""
+"""Movies and TV shows as they appear in an account's lists, and their pages.
 
-from typing import Any, NoReturn, Self
+The list items are the upstream models themselves (`models.MediaItem`): each
+field of Movie and TvShow is the model's attribute of the same name, and
+`is_type_of` accepts the model of its kind, so a page is served without a copy
+of each item (a strawberry object per item cost about 4 % of a cold request).
+"""
+
+from typing import Any, NoReturn, cast
 
 import strawberry
 
@@ -34,7 +40,7 @@ class EntityFieldUnavailableError(AttributeError):
 @strawberry.interface(description="A movie or a TV show in one of the account's lists.")
 class Media:
     id: int
-    media_type: MediaKind
+    kind: MediaKind = strawberry.field(name="mediaType")
     title: str = strawberry.field(description="Movie title, or TV show name.")
     overview: str | None
     poster_path: str | None
@@ -53,22 +59,7 @@ class Media:
     def resolve_type(cls, obj: Any, *_: Any) -> str:
         """The concrete type by media kind, without strawberry's generic search
         through every implementation (a fifth of executing a list page)."""
-        return _TYPE_NAMES[obj.media_type]
-
-    @classmethod
-    def from_model(cls, item: models.MediaItem) -> Self:
-        return cls(
-            id=item.id,
-            media_type=item.kind,
-            title=item.title,
-            overview=item.overview,
-            poster_path=item.poster_path,
-            backdrop_path=item.backdrop_path,
-            release_date=item.release_date,
-            vote_average=item.vote_average,
-            vote_count=item.vote_count,
-            rating=item.rating,
-        )
+        return _TYPE_NAMES[obj.kind]
 
 
 class _KeyOnly:
@@ -78,9 +69,9 @@ class _KeyOnly:
     field but `id` and `mediaType` is NOT_FOUND (the contract's federation note).
     """
 
-    def __init__(self, id: int, media_type: MediaKind) -> None:
+    def __init__(self, id: int, kind: MediaKind) -> None:
         self.id = id
-        self.media_type = media_type
+        self.kind = kind
 
     def __getattr__(self, name: str) -> NoReturn:
         if name.startswith("_"):
@@ -93,6 +84,10 @@ class _KeyOnly:
 )
 class Movie(Media):
     @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return _is_of_kind(obj, MediaKind.MOVIE)
+
+    @classmethod
     def resolve_reference(cls, id: int, **_: object) -> "Movie":
         return _MovieReference(int(id), MediaKind.MOVIE)
 
@@ -101,6 +96,10 @@ class Movie(Media):
     keys=["id"], description="A TV show in one of the account's lists."
 )
 class TvShow(Media):
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return _is_of_kind(obj, MediaKind.TV)
+
     @classmethod
     def resolve_reference(cls, id: int, **_: object) -> "TvShow":
         return _TvShowReference(int(id), MediaKind.TV)
@@ -116,10 +115,10 @@ class _TvShowReference(_KeyOnly, TvShow):
 
 _TYPE_NAMES = {MediaKind.MOVIE: "Movie", MediaKind.TV: "TvShow"}
 
-_MEDIA_TYPES: dict[MediaKind, type[Media]] = {
-    MediaKind.MOVIE: Movie,
-    MediaKind.TV: TvShow,
-}
+
+def _is_of_kind(obj: Any, kind: MediaKind) -> bool:
+    """Whether `obj` is an item of `kind`: a list's model, or a reference."""
+    return isinstance(obj, models.MediaItem | Media) and obj.kind is kind
 
 
 @strawberry.type(description="One page of a list, as the upstream API pages it.")
@@ -131,14 +130,15 @@ class MediaPage:
 
     @classmethod
     def from_model(cls, page: models.MediaPage) -> "MediaPage":
+        """The page, its items the upstream models themselves."""
         return cls(
             page=page.page,
             total_pages=page.total_pages,
             total_results=page.total_results,
-            results=[media_of(item) for item in page.results],
+            results=cast(list[Media], list(page.results)),
         )
 
 
 def media_of(item: models.MediaItem) -> Media:
-    """The Movie or TvShow that a list item is."""
-    return _MEDIA_TYPES[item.kind].from_model(item)
+    """A list item as the Movie or TvShow it is served as: the model itself."""
+    return cast(Media, item)
