@@ -14,8 +14,9 @@ reference API also accepts.
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self
+from typing import NamedTuple, Self
 
 from gateway.upstream.errors import UpstreamBadBody
 
@@ -102,12 +103,16 @@ _DATE_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class MediaItem:
+class MediaItem(NamedTuple):
     """A movie or TV show in one of the account's lists.
 
     `title` is never None because the contract's `title` is non-null; `rating` is
     the account's own rating, which only rated lists carry.
+
+    A named tuple rather than a frozen dataclass: a cold request builds every item
+    of its pages, and a frozen dataclass's `__init__` (one `object.__setattr__`
+    per field) was most of what an item cost. A tuple is as immutable and is
+    built in one call.
     """
 
     id: int
@@ -123,21 +128,44 @@ class MediaItem:
 
     @classmethod
     def from_json(cls, data: object, kind: MediaKind) -> Self:
-        """Build a `kind` item; raises UpstreamBadBody unless it has an integer id."""
+        """Build a `kind` item; raises UpstreamBadBody unless it has an integer id.
+
+        Each field is first read as the upstream usually sends it (a plain str,
+        int or finite float) and only otherwise through the tolerant readers:
+        these are per item, and a page has dozens.
+        """
         # https://developer.themoviedb.org/reference/account-get-favorites (and the
         # watchlist/rated lists, movies and tv): results[] items.
         obj = _object(data, "list item")
+        get = obj.get
+        title_keys, date_keys = _TITLE_KEYS[kind], _DATE_KEYS[kind]
+        id_ = get("id")
+        if type(id_) is not int:
+            id_ = _required_int(obj, "id", "list item")
+        title = get(title_keys[0])
+        if type(title) is not str or not title:
+            title = _first_str(get, title_keys) or ""
+        release_date = get(date_keys[0])
+        if type(release_date) is not str or not release_date:
+            release_date = _first_str(get, date_keys)
+        vote_average = get("vote_average")
+        if type(vote_average) is not float or not math.isfinite(vote_average):
+            vote_average = _float(vote_average)
+        vote_count = get("vote_count")
+        if type(vote_count) is not int:
+            vote_count = _int(vote_count)
+        rating = get("rating")
         return cls(
-            id=_required_int(obj, "id", "list item"),
-            kind=kind,
-            title=_first_str(obj, _TITLE_KEYS[kind]) or "",
-            overview=_str(obj.get("overview")),
-            poster_path=_str(obj.get("poster_path")),
-            backdrop_path=_str(obj.get("backdrop_path")),
-            release_date=_first_str(obj, _DATE_KEYS[kind]),
-            vote_average=_float(obj.get("vote_average")),
-            vote_count=_int(obj.get("vote_count")),
-            rating=_float(obj.get("rating")),
+            id_,
+            kind,
+            title,
+            _str(get("overview")),
+            _str(get("poster_path")),
+            _str(get("backdrop_path")),
+            release_date,
+            vote_average,
+            vote_count,
+            None if rating is None else _float(rating),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -313,14 +341,14 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _first_str(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
-    """The first non-empty string among `keys`.
+def _first_str(get: Callable[[str], object], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string among `keys`, read with `get`.
 
     Empty strings are skipped because TMDB sends `"release_date": ""` for an
     unknown date, which the contract spells null.
     """
     for key in keys:
-        value = obj.get(key)
+        value = get(key)
         if isinstance(value, str) and value:
             return value
     return None
