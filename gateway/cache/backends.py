@@ -53,6 +53,12 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         value = self._serializer.loads(self._cache.get(self.build_key(key)))
         return default if value is None else value
 
+    async def set(self, key: str, value: Any, ttl: float | None = None) -> bool:
+        """aiocache's `set` without its per-call wrappers (as `get`): a cold
+        request writes each page it fetched."""
+        await self._set(self.build_key(key), self._serializer.dumps(value), ttl=ttl)
+        return True
+
     async def multi_get(self, keys: list[str]) -> list[Any]:
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
         loads, stored = self._serializer.loads, self._cache
