@@ -42,7 +42,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bench import procs, upstream, wrk
@@ -98,14 +99,38 @@ def sample(scenario_name: str, seconds: float) -> Path:
     cfg = Config.from_env(dict(os.environ))
     out = cfg.work / f"profile-{scenario_name}.txt"
 
-    def spy(pid: int) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+    @contextlib.contextmanager
+    def spy(pid: int) -> Iterator[None]:
+        sampler = subprocess.Popen(
             [*SPY, "-p", str(pid), "-d", str(int(seconds)), "-o", str(out)],
             stdout=subprocess.DEVNULL,
         )
+        yield
+        if sampler.wait() != 0:
+            sys.exit(f"py-spy failed ({sampler.returncode}): run as root")
 
     _load(cfg, scenario_name, None, seconds, during=spy)
     return out
+
+
+def count(scenario_name: str, seconds: float) -> tuple[int, int]:
+    """Run `scenario_name` on the gateway under callgrind, counting only during
+    the measured run, at one connection; returns (instructions, requests)."""
+    cfg = Config.from_env(dict(os.environ))
+    out = cfg.work / f"profile-{scenario_name}.callgrind"
+    out.unlink(missing_ok=True)
+    prefix = [*CALLGRIND, f"--callgrind-out-file={out}"]
+
+    @contextlib.contextmanager
+    def counted(pid: int) -> Iterator[None]:
+        _callgrind_control(pid, "on")
+        yield
+        _callgrind_control(pid, "off")
+
+    requests = _load(
+        cfg, scenario_name, None, seconds, during=counted, prefix=prefix, single=True
+    )
+    return _instructions(out), requests
 
 
 #: py-spy's sampling: raw collapsed stacks, a function per frame (no line numbers),
@@ -129,17 +154,20 @@ def _load(
     scenario_name: str,
     argv: list[str] | None,
     seconds: float,
-    during: Callable[[int], subprocess.Popen[bytes]] | None,
-) -> None:
-    """Start the gateway as `argv` (None: as `bench/run` starts it) with the
-    scenario's settings, warm it up and load it for `seconds`, with `during`
-    (given the server's pid) running alongside the measured load; then stop it."""
+    during: Callable[[int], contextlib.AbstractContextManager[None]] | None,
+    prefix: Sequence[str] = (),
+    single: bool = False,
+) -> int:
+    """Start the gateway as `argv` (None: as `bench/run` starts it, after
+    `prefix`) with the scenario's settings, warm it up and load it for `seconds`
+    (at one connection if `single`), inside `during` (given the server's pid);
+    then stop it. Returns the requests of the measured load."""
     scenario = next(s for s in SCENARIOS if s.name == scenario_name)
     gateway = next(s for s in SYSTEMS if s.name == "gateway")
     procs.install_cleanup()
     layout = prepare_peers(cfg)
     if argv is None:
-        argv, _ = gateway.command(layout)
+        argv = [*prefix, *gateway.command(layout)[0]]
     stub, _ = start_stub(cfg, layout, 0)
     upstream.reset_and_seed(stub, 0)
     port = free_port()
@@ -150,15 +178,49 @@ def _load(
         url = f"http://127.0.0.1:{port}{gateway.path}"
         procs.wait_http(url, server)
         load, warm = loads(cfg, layout, gateway, scenario, url)
+        if single:
+            load, warm = (
+                replace(each, threads=1, connections=1) for each in (load, warm)
+            )
         wrk.run(warm, cfg.warmup, cfg.load_cpu)
-        sampler = None if during is None else during(server.pid)
-        result = wrk.run(load, seconds, cfg.load_cpu)
-        if sampler is not None and sampler.wait() != 0:
-            sys.exit(f"py-spy failed ({sampler.returncode}): run as root")
+        with during(server.pid) if during is not None else contextlib.nullcontext():
+            result = wrk.run(load, seconds, cfg.load_cpu)
         log(f"{scenario.name}: {result.requests} requests, {result.rps:.0f} req/s")
+        return result.requests
     finally:
         procs.stop(server)
         procs.stop_all()
+
+
+#: callgrind counting nothing until `callgrind_control -i on`: start-up and the
+#: warm-up run at valgrind's uninstrumented speed and are not counted.
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+
+
+def _callgrind_control(pid: int, instrumentation: str) -> None:
+    """Switch callgrind's counting in the server `pid` on or off.
+
+    vgdb names its pipes after `$HOST`, which the server's environment sets (as
+    loadgen's run.sh does), so the same is given here; callgrind_control exits
+    0 even when it reached nothing, so its "OK." is checked instead.
+    """
+    done = subprocess.run(
+        ["callgrind_control", "-i", instrumentation, str(pid)],
+        env={**os.environ, "HOST": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+    )
+    if "OK." not in done.stdout:
+        sys.exit(f"callgrind_control failed:\n{done.stdout}{done.stderr}")
+
+
+def _instructions(out: Path) -> int:
+    """The instructions callgrind counted: the `totals:` line of the file it
+    wrote at exit (its header's `summary:` says 0 when counting started late)."""
+    for line in out.read_text().splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    sys.exit(f"callgrind wrote no totals to {out}")
 
 
 def serve_profiled(out: Path) -> None:
@@ -225,7 +287,14 @@ def main() -> None:
     if scenario not in names:
         sys.exit(f"usage: python -m bench.profile [SCENARIO [SECONDS]]; {names}")
     seconds = float(given[1]) if len(given) > 1 else 10.0
-    if os.environ.get("PROFILER", "cprofile") == "py-spy":
+    profiler = os.environ.get("PROFILER", "cprofile")
+    if profiler == "callgrind":
+        instructions, requests = count(scenario, seconds)
+        print(
+            f"{scenario}: {instructions / max(requests, 1):,.0f} instructions "
+            f"per request ({instructions:,} over {requests} requests)"
+        )
+    elif profiler == "py-spy":
         report_samples(sample(scenario, seconds))
     else:
         report(profile(scenario, seconds))
