@@ -199,7 +199,7 @@ def run_system(
     with contextlib.ExitStack() as stack:
         extra = {}
         if scenario.redis:
-            extra["GATEWAY_CACHE_URL"] = stack.enter_context(_redis()).url
+            extra["GATEWAY_CACHE_URL"] = stack.enter_context(redis_server()).url
         return _measure_system(cfg, layout, stub, latency, system, scenario, extra)
 
 
@@ -211,7 +211,7 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _redis() -> contextlib.AbstractContextManager[RedisServer]:
+def redis_server() -> contextlib.AbstractContextManager[RedisServer]:
     """A fresh redis-server (unpinned: the kernel places it) for one cell."""
     binary = redis_binary()
     if binary is None:

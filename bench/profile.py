@@ -47,7 +47,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench import procs, upstream, wrk
-from bench.driver import Config, loads, log, prepare_peers, start_stub
+from bench.driver import Config, loads, log, prepare_peers, redis_server, start_stub
 from bench.systems import REPO, SCENARIOS, SYSTEMS
 from gateway.cli import main as gateway_main
 from harness.servers import free_port
@@ -172,6 +172,9 @@ def _load(
     upstream.reset_and_seed(stub, 0)
     port = free_port()
     env = {**os.environ, **gateway.env(stub, port, scenario)}
+    cache = contextlib.ExitStack()
+    if scenario.redis:  # as `bench/run` gives the cell: a fresh server of its own
+        env["GATEWAY_CACHE_URL"] = cache.enter_context(redis_server()).url
     log_file = cfg.work / "logs" / f"profile-{scenario.name}.log"
     server = procs.start(argv, cpu=cfg.server_cpu, env=env, cwd=REPO, log=log_file)
     try:
@@ -190,6 +193,7 @@ def _load(
     finally:
         procs.stop(server)
         procs.stop_all()
+        cache.close()
 
 
 #: callgrind counting nothing until `callgrind_control -i on`: start-up and the
