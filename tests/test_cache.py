@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gateway.cache import Cache, CacheConfigError, create_cache
+from gateway.cache.backends import memory_backend
 from gateway.cache.store import GENERATION_TTL
 from harness.redis_server import RedisServer
 from harness.servers import free_port
@@ -102,6 +103,41 @@ async def test_a_value_is_fresh_until_max_age_then_only_stale(cache: Cache) -> N
     stale = await cache.get_stale("k", max_age=60)
     assert stale is not None and stale.value == [1] and 0 <= stale.age < 60
     assert await cache.get_stale("missing", max_age=60) is None
+
+
+async def test_a_value_leaves_the_backend_when_its_ttl_ends(cache: Cache) -> None:
+    """The TTL is the backend's to enforce: a stale fallback (`get_stale`, any
+    age) must not find a value past it, nor may memory hold it on."""
+    await cache.set("k", [1], ttl=0.05)
+    assert await cache.get_stale("k", max_age=60) is not None
+    await asyncio.sleep(0.2)  # the TTL itself is what is tested: let it pass
+    assert await cache.get_stale("k", max_age=60) is None
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_concurrent_first_reads_agree_on_one_seed(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Readers that all find a generation missing each seed it from their own
+    clock reading; the first seed must stand, or they would disagree."""
+    url = None if backend == "memory" else request.getfixturevalue("redis_url")
+    readings = iter(range(1_000, 2_000))
+    cache = create_cache(url, max_entries=100, clock=lambda: next(readings))
+    try:
+        seen = await asyncio.gather(*(cache.generation("gen:s") for _ in range(20)))
+        assert len(set(seen)) == 1 and seen[0] is not None
+        assert await cache.generation("gen:s") == seen[0]
+    finally:
+        await cache.close()
+
+
+async def test_memory_backend_add_refuses_a_key_it_holds() -> None:
+    """The seed of a generation is an `add`, which must keep what is there."""
+    backend = memory_backend(10, namespace="t")
+    await backend.add("k", 1, ttl=60)
+    with pytest.raises(ValueError):
+        await backend.add("k", 2, ttl=60)
+    assert await backend.get("k") == 1
 
 
 async def test_memory_cache_is_bounded_and_forgets_the_oldest() -> None:

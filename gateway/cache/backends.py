@@ -59,6 +59,13 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         await self._set(self.build_key(key), self._serializer.dumps(value), ttl=ttl)
         return True
 
+    async def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
+        """aiocache's `add` without its per-call wrappers (as `get`): a new
+        account's first request seeds the generation of each list it reads.
+        Raises ValueError if `key` is there already, as aiocache's does."""
+        await self._add(self.build_key(key), self._serializer.dumps(value), ttl=ttl)
+        return True
+
     async def multi_get(self, keys: list[str]) -> list[Any]:
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
         loads, stored = self._serializer.loads, self._cache
