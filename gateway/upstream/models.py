@@ -111,8 +111,8 @@ class MediaItem(NamedTuple):
 
     A named tuple rather than a frozen dataclass: a cold request builds every item
     of its pages, and a frozen dataclass's `__init__` (one `object.__setattr__`
-    per field) was most of what an item cost. A tuple is as immutable and is
-    built in one call.
+    per field) was the largest part of what an item cost. A tuple is as
+    immutable and is built in one call.
     """
 
     id: int
