@@ -14,7 +14,6 @@ reference API also accepts.
 
 import enum
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Self
 
@@ -144,10 +143,10 @@ class MediaItem(NamedTuple):
             id_ = _required_int(obj, "id", "list item")
         title = get(title_keys[0])
         if type(title) is not str or not title:
-            title = _first_str(get, title_keys) or ""
+            title = _first_str(obj, title_keys) or ""
         release_date = get(date_keys[0])
         if type(release_date) is not str or not release_date:
-            release_date = _first_str(get, date_keys)
+            release_date = _first_str(obj, date_keys)
         vote_average = get("vote_average")
         if type(vote_average) is not float or not math.isfinite(vote_average):
             vote_average = _float(vote_average)
@@ -341,14 +340,14 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _first_str(get: Callable[[str], object], keys: tuple[str, ...]) -> str | None:
-    """The first non-empty string among `keys`, read with `get`.
+def _first_str(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string among `keys`.
 
     Empty strings are skipped because TMDB sends `"release_date": ""` for an
     unknown date, which the contract spells null.
     """
     for key in keys:
-        value = get(key)
+        value = obj.get(key)
         if isinstance(value, str) and value:
             return value
     return None
