@@ -197,20 +197,22 @@ def _load(
 
 
 #: callgrind counting nothing until `callgrind_control -i on`: start-up and the
-#: warm-up run at valgrind's uninstrumented speed and are not counted.
-CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+#: warm-up run at valgrind's uninstrumented speed and are not counted. vgdb names
+#: the pipes `callgrind_control` reaches it by after `$HOST`, which the bench sets
+#: for the servers (as loadgen's run.sh does; the gateway reads `GATEWAY_HOST`),
+#: so neither side of the pipes sees one.
+CALLGRIND = ["env", "-u", "HOST", "valgrind", "--tool=callgrind", "--instr-atstart=no"]
 
 
 def _callgrind_control(pid: int, instrumentation: str) -> None:
     """Switch callgrind's counting in the server `pid` on or off.
 
-    vgdb names its pipes after `$HOST`, which the server's environment sets (as
-    loadgen's run.sh does), so the same is given here; callgrind_control exits
-    0 even when it reached nothing, so its "OK." is checked instead.
+    callgrind_control exits 0 even when it reached nothing, so its "OK." is
+    checked instead.
     """
     done = subprocess.run(
         ["callgrind_control", "-i", instrumentation, str(pid)],
-        env={**os.environ, "HOST": "127.0.0.1"},
+        env={name: value for name, value in os.environ.items() if name != "HOST"},
         capture_output=True,
         text=True,
     )
