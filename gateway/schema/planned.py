@@ -13,19 +13,22 @@ Anything irregular about a value (null, an exception, a value the coercion
 refuses) is handed back to graphql-core's own `execute_field` for that field, in
 its place: errors, their paths and null propagation are graphql-core's own, so
 responses stay byte-identical (tests/test_planned_execution.py checks it). A list
-item whose whole selection is planned leaves (a page's `results { id title }`)
-skips the per-item walk too: type resolution, then the plans, into one dict.
+whose items' whole selection is planned leaves (a page's `results { id title }`)
+skips the per-item walk too: per item, its type resolved, then one function
+compiled from the plans of that selection (`compiled_items`). An irregular item
+hands the whole list back to graphql-core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from graphql import (
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
@@ -42,6 +45,7 @@ from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.types.field import StrawberryField
 
 from gateway.schema.acyclic import AcyclicExecutor
+from gateway.schema.compiled_items import ItemCompleter, compile_item
 
 #: What `LeafPlan.complete` returns when graphql-core must complete the field.
 GENERIC = object()
@@ -49,11 +53,17 @@ GENERIC = object()
 
 @dataclass(frozen=True, slots=True)
 class LeafPlan:
-    """How to complete one leaf field of one object type without graphql-core."""
+    """How to complete one leaf field of one object type without graphql-core.
+
+    `attribute` is what `read` reads (None for `__typename`) and `output` the
+    field's leaf type (None for `__typename`), for compiling a selection of them.
+    """
 
     read: Callable[[Any], Any]
     coerce: Callable[[Any], Any]
     non_null: bool
+    attribute: str | None
+    output: GraphQLNamedType | None
 
     def complete(self, source: Any) -> Any:
         """The field's completed value, or `GENERIC` where graphql-core decides."""
@@ -61,6 +71,10 @@ class LeafPlan:
             value = self.read(source)
         except Exception:
             return GENERIC
+        return self.complete_value(value)
+
+    def complete_value(self, value: Any) -> Any:
+        """The completion of `value` as read, or `GENERIC`."""
         if value is None:
             return GENERIC if self.non_null else None
         if isinstance(value, Exception):
@@ -94,7 +108,7 @@ def leaf_plans(
         assert isinstance(type_, GraphQLObjectType)
         typename = _TypeName(type_.name)
         plans[(type_.name, "__typename")] = LeafPlan(
-            typename, GraphQLString.coerce_output_value, True
+            typename, GraphQLString.coerce_output_value, True, None, None
         )
         for name, field in type_.fields.items():
             definition = field.extensions.get("strawberry-definition")
@@ -105,10 +119,13 @@ def leaf_plans(
                 and getattr(field.resolve, "_is_default", False)
                 and is_leaf_type(inner)
             ):
-                read = attrgetter(definition.python_name)
-                coerce = inner.coerce_output_value
+                attribute = definition.python_name
                 plans[(type_.name, name)] = LeafPlan(
-                    read, coerce, is_non_null_type(field.type)
+                    attrgetter(attribute),
+                    inner.coerce_output_value,
+                    is_non_null_type(field.type),
+                    attribute,
+                    inner,
                 )
     return plans
 
@@ -123,13 +140,10 @@ class _TypeName:
         return self.name
 
 
-#: A list item's selection, planned field by field, as (response name, plan).
-ItemPlan = tuple[tuple[str, LeafPlan], ...]
-
-
 class PlannedExecutor(AcyclicExecutor):
     """graphql-core's executor, with planned leaf fields completed from `plans`,
-    and list items whose selection is all planned leaves completed in one step.
+    and lists whose items' selection is all planned leaves completed by a
+    function compiled from those plans (`compiled_items`).
 
     `planned_executor` makes the subclass that holds one schema's plans.
     """
@@ -140,65 +154,95 @@ class PlannedExecutor(AcyclicExecutor):
         super().__init__(*args, **kwargs)
         # Keyed by id(); the value keeps the keyed list alive, as graphql-core's
         # own memo of collected subfields does.
-        self._item_plans: dict[
-            tuple[str, int], tuple[FieldDetailsList, ItemPlan | None]
+        self._item_completers: dict[
+            tuple[str, int], tuple[FieldDetailsList, ItemCompleter | None]
         ] = {}
         self._runtime_types: dict[tuple[str, str], GraphQLObjectType | None] = {}
 
-    def complete_list_item_value(
+    def complete_iterable_value(
         self,
-        item: Any,
-        complete_results: list[Any],
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
         info: GraphQLResolveInfo[Any],
-        item_path: Path,
+        path: Path,
+        items: Iterable[Any],
         position_context: Any,
-    ) -> bool:
-        """A list item whose selection is all planned leaves, completed from the
-        plans in one step; any other item, or any irregular value, as graphql-core
+    ) -> AwaitableOrValue[list[Any]]:
+        """A list whose every item completes from its compiled selection, in one
+        loop; any other list (an irregular item anywhere in it) as graphql-core
         completes it."""
-        completed = self._planned_item(item, item_type, field_details_list, info)
+        completed = self._planned_items(
+            item_type, field_details_list, info, path, items
+        )
         if completed is GENERIC:
-            return super().complete_list_item_value(
-                item,
-                complete_results,
-                item_type,
-                field_details_list,
-                info,
-                item_path,
-                position_context,
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
             )
-        complete_results.append(completed)
-        return False
+        return completed  # type: ignore[no-any-return]
 
-    def _planned_item(
+    def _planned_items(
         self,
-        item: Any,
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
         info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
     ) -> Any:
-        """The completed item, or `GENERIC`; resolving the item's type and its
-        `is_type_of` are pure here, so graphql-core may repeat them."""
-        if item is None or not is_non_null_type(item_type):
+        """The completed items, or `GENERIC`. Only a list or tuple of non-null
+        items, none of them streamed: graphql-core then iterates it afresh, and
+        what the loop ran (type resolution, `is_type_of`, reads) is pure here."""
+        if (
+            not is_non_null_type(item_type)
+            or type(items) not in (list, tuple)
+            or self.get_stream_usage(field_details_list, path) is not None
+        ):
             return GENERIC
-        object_type = self._runtime_type(item, item_type.of_type, info)
-        if object_type is None:
-            return GENERIC
-        if object_type.is_type_of is not None:
-            if object_type.is_type_of(item, info) is not True:
+        named = item_type.of_type
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        for item in items:
+            if is_awaitable(item):
                 return GENERIC
-        plan = self._item_plan(object_type, field_details_list)
-        if plan is None:
-            return GENERIC
-        completed: dict[str, Any] = {}
-        for response_name, leaf in plan:
-            value = leaf.complete(item)
+            complete = self._item_completer(item, named, field_details_list, info)
+            value = GENERIC if complete is None else complete(item, info)
             if value is GENERIC:
                 return GENERIC
-            completed[response_name] = value
+            completed.append(value)
         return completed
+
+    def _item_completer(
+        self,
+        item: Any,
+        named: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+    ) -> ItemCompleter | None:
+        """The compiled selection that completes `item`, None unless its type
+        resolves and every field it selects is a planned leaf (and nothing is
+        deferred); compiled once per list field and item type of the operation."""
+        object_type = self._runtime_type(item, named, info)
+        if object_type is None:
+            return None
+        key = (object_type.name, id(field_details_list))
+        memo = self._item_completers.get(key)
+        if memo is not None:
+            return memo[1]
+        collected = self.collect_subfields(object_type, field_details_list)
+        complete: ItemCompleter | None = None
+        if not collected.new_defer_usages and not self._has_middleware():
+            fields = [
+                (name, self.plans.get((object_type.name, details[0].node.name.value)))
+                for name, details in collected.grouped_field_set.items()
+            ]
+            if all(leaf is not None for _, leaf in fields):
+                complete = compile_item(
+                    tuple(fields),
+                    typename=object_type.name,
+                    is_type_of=object_type.is_type_of,
+                    generic=GENERIC,
+                )
+        self._item_completers[key] = (field_details_list, complete)
+        return complete
 
     def _runtime_type(
         self, item: Any, named: GraphQLOutputType, info: GraphQLResolveInfo[Any]
@@ -210,7 +254,10 @@ class PlannedExecutor(AcyclicExecutor):
             return None
         if named.resolve_type is None:
             return None
-        name = named.resolve_type(item, info, named)
+        try:
+            name = named.resolve_type(item, info, named)
+        except Exception:
+            return None
         if not isinstance(name, str):
             return None
         key = (named.name, name)
@@ -221,28 +268,6 @@ class PlannedExecutor(AcyclicExecutor):
             )
             self._runtime_types[key] = runtime if valid else None  # type: ignore[assignment]
         return self._runtime_types[key]
-
-    def _item_plan(
-        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> ItemPlan | None:
-        """The plan of the selection on `object_type`, None unless every field of
-        it is a planned leaf (and nothing is deferred); worked out once per list
-        field and item type of the operation."""
-        key = (object_type.name, id(field_details_list))
-        memo = self._item_plans.get(key)
-        if memo is not None:
-            return memo[1]
-        collected = self.collect_subfields(object_type, field_details_list)
-        plan: ItemPlan | None = None
-        if not collected.new_defer_usages and not self._has_middleware():
-            leaves = [
-                (name, self.plans.get((object_type.name, details[0].node.name.value)))
-                for name, details in collected.grouped_field_set.items()
-            ]
-            if all(leaf is not None for _, leaf in leaves):
-                plan = tuple(leaves)  # type: ignore[arg-type]
-        self._item_plans[key] = (field_details_list, plan)
-        return plan
 
     def _has_middleware(self) -> bool:
         """Field middleware wraps every resolver: then nothing is planned."""
