@@ -26,6 +26,11 @@ class MediaKind(enum.Enum):
     MOVIE = "movie"
     TV = "tv"
 
+    # Members are singletons, equal only to themselves: hashing them by identity
+    # agrees with that, in C, where Enum hashes their name in Python (an item's
+    # kind is looked up several times as a cold request reads and writes it).
+    __hash__ = object.__hash__
+
     @property
     def plural(self) -> str:
         """The list path segment: `/account/{id}/favorites/movies` but `.../tv`."""
