@@ -140,7 +140,7 @@ class MediaItem(NamedTuple):
         """
         # https://developer.themoviedb.org/reference/account-get-favorites (and the
         # watchlist/rated lists, movies and tv): results[] items.
-        obj = _object(data, "list item")
+        obj = data if type(data) is dict else _object(data, "list item")
         get = obj.get
         title_keys, date_keys = _TITLE_KEYS[kind], _DATE_KEYS[kind]
         id_ = get("id")
@@ -158,14 +158,25 @@ class MediaItem(NamedTuple):
         vote_count = get("vote_count")
         if type(vote_count) is not int:
             vote_count = _int(vote_count)
+        overview, poster_path, backdrop_path = (
+            get("overview"),
+            get("poster_path"),
+            get("backdrop_path"),
+        )
+        if type(overview) is not str:
+            overview = _str(overview)
+        if type(poster_path) is not str:
+            poster_path = _str(poster_path)
+        if type(backdrop_path) is not str:
+            backdrop_path = _str(backdrop_path)
         rating = get("rating")
         return cls(
             id_,
             kind,
             title,
-            _str(get("overview")),
-            _str(get("poster_path")),
-            _str(get("backdrop_path")),
+            overview,
+            poster_path,
+            backdrop_path,
             release_date,
             vote_average,
             vote_count,
