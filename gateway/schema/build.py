@@ -18,6 +18,7 @@ from gateway.schema.accounts import Query
 from gateway.schema.acyclic import AcyclicExecutor
 from gateway.schema.closed import ClosedSchemaRule
 from gateway.schema.context import Context
+from gateway.schema.direct_resolvers import install_direct_resolvers
 from gateway.schema.entities import check_representations
 from gateway.schema.errors import contract_errors
 from gateway.schema.limits import SchemaLimits, first_rules
@@ -66,7 +67,8 @@ def create_schema(
     """The subgraph schema, with parse/validation caches and the request limits;
     `traced`, it names each operation's trace span (`OperationSpanNames`);
     `planned`, plain leaf fields complete from plans compiled once
-    (`gateway.schema.planned`).
+    (`gateway.schema.planned`) and resolvers are called without strawberry's
+    wrapper where it would change nothing (`gateway.schema.direct_resolvers`).
     """
     tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
     schema = _Schema(
@@ -83,11 +85,13 @@ def create_schema(
             *tracing,
         ],
     )
-    schema.execution_context_class = (
-        planned_executor(schema._schema, schema.config.default_resolver)
-        if planned
-        else AcyclicExecutor
-    )
+    if planned:
+        install_direct_resolvers(schema)
+        schema.execution_context_class = planned_executor(
+            schema._schema, schema.config.default_resolver
+        )
+    else:
+        schema.execution_context_class = AcyclicExecutor
     return schema
 
 
