@@ -19,6 +19,8 @@ from typing import NamedTuple, Self
 
 from gateway.upstream.errors import UpstreamBadBody
 
+_new_tuple = tuple.__new__
+
 
 class MediaKind(enum.Enum):
     """A kind of media; the value is the singular path and body spelling."""
@@ -170,17 +172,22 @@ class MediaItem(NamedTuple):
         if type(backdrop_path) is not str:
             backdrop_path = _str(backdrop_path)
         rating = get("rating")
-        return cls(
-            id_,
-            kind,
-            title,
-            overview,
-            poster_path,
-            backdrop_path,
-            release_date,
-            vote_average,
-            vote_count,
-            None if rating is None else _float(rating),
+        # The tuple built directly: the named tuple's `__new__` is a Python
+        # function around this very call.
+        return _new_tuple(
+            cls,
+            (
+                id_,
+                kind,
+                title,
+                overview,
+                poster_path,
+                backdrop_path,
+                release_date,
+                vote_average,
+                vote_count,
+                None if rating is None else _float(rating),
+            ),
         )
 
     def to_json(self) -> dict[str, object]:
