@@ -157,7 +157,6 @@ class PlannedExecutor(AcyclicExecutor):
         self._item_completers: dict[
             tuple[str, int], tuple[FieldDetailsList, ItemCompleter | None]
         ] = {}
-        self._runtime_types: dict[tuple[str, str], GraphQLObjectType | None] = {}
 
     def complete_iterable_value(
         self,
@@ -198,12 +197,33 @@ class PlannedExecutor(AcyclicExecutor):
         ):
             return GENERIC
         named = item_type.of_type
+        if isinstance(named, GraphQLObjectType):
+            resolve_type = None
+        elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            resolve_type = named.resolve_type
+            if resolve_type is None:
+                return GENERIC
+        else:
+            return GENERIC
         is_awaitable = self.is_awaitable
+        # Each item's compiled selection, by the name of the type it resolves to.
+        completers: dict[str, ItemCompleter | None] = {}
         completed: list[Any] = []
         for item in items:
             if is_awaitable(item):
                 return GENERIC
-            complete = self._item_completer(item, named, field_details_list, info)
+            if resolve_type is None:
+                name = named.name
+            else:
+                try:
+                    name = resolve_type(item, info, named)
+                except Exception:
+                    return GENERIC
+                if type(name) is not str:
+                    return GENERIC
+            if name not in completers:
+                completers[name] = self._item_completer(name, named, field_details_list)
+            complete = completers[name]
             value = GENERIC if complete is None else complete(item, info)
             if value is GENERIC:
                 return GENERIC
@@ -211,63 +231,48 @@ class PlannedExecutor(AcyclicExecutor):
         return completed
 
     def _item_completer(
-        self,
-        item: Any,
-        named: GraphQLOutputType,
-        field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo[Any],
+        self, name: str, named: GraphQLNamedType, field_details_list: FieldDetailsList
     ) -> ItemCompleter | None:
-        """The compiled selection that completes `item`, None unless its type
-        resolves and every field it selects is a planned leaf (and nothing is
-        deferred); compiled once per list field and item type of the operation."""
-        object_type = self._runtime_type(item, named, info)
-        if object_type is None:
-            return None
-        key = (object_type.name, id(field_details_list))
+        """The compiled selection completing items of the type `name`, None unless
+        graphql-core would accept that type for `named` and every field selected
+        on it is a planned leaf (and nothing is deferred); compiled once per list
+        field and item type of the operation."""
+        key = (name, id(field_details_list))
         memo = self._item_completers.get(key)
         if memo is not None:
             return memo[1]
-        collected = self.collect_subfields(object_type, field_details_list)
+        object_type = self._runtime_type(name, named)
         complete: ItemCompleter | None = None
-        if not collected.new_defer_usages and not self._has_middleware():
-            fields = [
-                (name, self.plans.get((object_type.name, details[0].node.name.value)))
-                for name, details in collected.grouped_field_set.items()
-            ]
-            if all(leaf is not None for _, leaf in fields):
-                complete = compile_item(
-                    tuple(fields),
-                    typename=object_type.name,
-                    is_type_of=object_type.is_type_of,
-                    generic=GENERIC,
-                )
+        if object_type is not None:
+            collected = self.collect_subfields(object_type, field_details_list)
+            if not collected.new_defer_usages and not self._has_middleware():
+                fields = [
+                    (response, self.plans.get((name, details[0].node.name.value)))
+                    for response, details in collected.grouped_field_set.items()
+                ]
+                if all(leaf is not None for _, leaf in fields):
+                    complete = compile_item(
+                        tuple(fields),
+                        typename=name,
+                        is_type_of=object_type.is_type_of,
+                        generic=GENERIC,
+                    )
         self._item_completers[key] = (field_details_list, complete)
         return complete
 
     def _runtime_type(
-        self, item: Any, named: GraphQLOutputType, info: GraphQLResolveInfo[Any]
+        self, name: str, named: GraphQLNamedType
     ) -> GraphQLObjectType | None:
-        """The object type `item` completes as, if graphql-core would accept it."""
-        if isinstance(named, GraphQLObjectType):
-            return named
-        if not isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
-            return None
-        if named.resolve_type is None:
-            return None
-        try:
-            name = named.resolve_type(item, info, named)
-        except Exception:
-            return None
-        if not isinstance(name, str):
-            return None
-        key = (named.name, name)
-        if key not in self._runtime_types:
-            runtime = self.schema.get_type(name)
-            valid = isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(
-                named, runtime
-            )
-            self._runtime_types[key] = runtime if valid else None  # type: ignore[assignment]
-        return self._runtime_types[key]
+        """The object type `name`, if graphql-core would accept it for `named`."""
+        if named.name == name:
+            return named if isinstance(named, GraphQLObjectType) else None
+        runtime = self.schema.get_type(name)
+        if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(
+            named,  # type: ignore[arg-type]  # abstract: the caller resolved it
+            runtime,
+        ):
+            return runtime
+        return None
 
     def _has_middleware(self) -> bool:
         """Field middleware wraps every resolver: then nothing is planned."""
