@@ -231,7 +231,9 @@ class Settings:
     planned_execution: bool = _setting(
         True,
         "complete plain scalar and enum fields from plans compiled once per schema "
-        "instead of graphql-core's per-field walk (`false`: graphql-core alone)",
+        "(list items by code compiled once per selection) instead of graphql-core's "
+        "per-field walk, and call resolvers without strawberry's wrapper where it "
+        "changes nothing (`false`: graphql-core and strawberry alone)",
     )
     persisted_queries: bool = _setting(
         True,
