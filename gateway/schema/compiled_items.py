@@ -3,8 +3,8 @@
 A list item whose selection is all planned leaves (`planned.LeafPlan`) still cost
 a walk per item: a call per field to read it, another to coerce it, and checks
 around both. `compile_item` writes one selection's plans out as the source of one
-function, compiled once per operation, that completes an item in straight-line
-code:
+function, compiled the first time the process meets that selection, that
+completes an item in straight-line code:
 
 - one `attrgetter` reads every attribute the selection reads, in one call;
 - each value is kept as it is under the check for which graphql-core's own
