@@ -22,7 +22,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo, is_object_type
-from strawberry.types.base import StrawberryOptional
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 
@@ -87,7 +87,10 @@ def _direct(
 
 def _is_plain(type_: object) -> bool:
     """Whether strawberry's conversion of an argument of `type_` is the identity:
-    a builtin scalar or an enum, or an optional one."""
+    a builtin scalar or an enum, or an optional one (not a `Maybe`, whose value
+    strawberry wraps in `Some`)."""
+    if isinstance(type_, StrawberryMaybe):
+        return False
     if isinstance(type_, StrawberryOptional):
         type_ = type_.of_type
     return (
