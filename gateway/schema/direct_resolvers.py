@@ -22,6 +22,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo, is_object_type
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
@@ -37,20 +38,19 @@ def install_direct_resolvers(schema: strawberry.Schema) -> None:
     # Exception handlers turn a resolver's errors into results: kept, if any.
     if converter._exception_handler_specs:  # strawberry is pinned below 0.342
         return
-    info_class = schema.config.info_class
     for type_ in schema._schema.type_map.values():
         if not is_object_type(type_) or type_.name.startswith("__"):
             continue
         for field in type_.fields.values():
             definition = field.extensions.get("strawberry-definition")
             if isinstance(definition, StrawberryField):
-                direct = _direct(definition, schema, info_class)
+                direct = _direct(definition, schema.config)
                 if direct is not None:
                     field.resolve = direct
 
 
 def _direct(
-    definition: StrawberryField, schema: strawberry.Schema, info_class: type
+    definition: StrawberryField, config: StrawberryConfig
 ) -> Callable[..., Any] | None:
     """The straight resolver of `definition`, None unless strawberry's would do
     only what it does."""
@@ -69,12 +69,13 @@ def _direct(
     if not callable(call):  # strawberry calls such a resolver its own way
         return None
     names = {
-        schema.config.name_converter.from_argument(argument): argument.python_name
+        config.name_converter.from_argument(argument): argument.python_name
         for argument in definition.arguments
     }
     info_name = (
         None if resolver.info_parameter is None else resolver.info_parameter.name
     )
+    info_class = config.info_class
 
     def resolve(_source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         arguments = {names[name]: value for name, value in kwargs.items()}
