@@ -12,8 +12,10 @@ of a bare reference: an error, and null propagated up to the list item).
 Mutations are left out: they change upstream, so the second gateway would answer
 about other data.
 
-Responses are compared as bytes, with the whole-response cache off so that every
-document really executes on both.
+The planned gateway gets each document twice: the second time it runs the
+operation it prepared the first time, without strawberry's extension machinery
+(`gateway.schema.prepared`). Responses are compared as bytes, with the
+whole-response cache off so that every document really executes on both.
 """
 
 import dataclasses
@@ -243,4 +245,50 @@ async def test_planned_and_generic_execution_answer_the_same_bytes(
     query, variables = document
     body = json.dumps({"query": query, "variables": variables}).encode()
     planned, generic = gateways
-    assert await _post(http, planned, body) == await _post(http, generic, body)
+    expected = await _post(http, generic, body)
+    # The second time, the planned gateway runs the operation it prepared.
+    assert await _post(http, planned, body) == expected
+    assert await _post(http, planned, body) == expected
+
+
+#: Two operations: strawberry runs the first of a request that names none.
+TWO_OPERATIONS = "query First { account { username } } query Second { account { id } }"
+
+
+async def test_a_prepared_operation_runs_as_the_request_names_it(
+    gateways: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+) -> None:
+    """Naming the second operation first prepares it under its name alone: a
+    request naming none still runs the first."""
+    planned, generic = gateways
+    for name in ("Second", None, "First", None, "Second"):
+        body = json.dumps({"query": TWO_OPERATIONS, "operationName": name}).encode()
+        assert await _post(http, planned, body) == await _post(http, generic, body)
+
+
+async def test_a_prepared_mutation_is_still_refused_over_get(
+    gateways: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+) -> None:
+    """A mutation prepared by a POST is refused over GET as strawberry refuses it;
+    its media id is refused before any write, so no data changes."""
+    planned, generic = gateways
+    query = (
+        "mutation { setFavorite(mediaType: MOVIE, mediaId: 0, favorite: true)"
+        " { favorite } }"
+    )
+    body = json.dumps({"query": query}).encode()
+    posted = await _post(http, planned, body)
+    assert posted == await _post(http, generic, body)
+    assert b"BAD_USER_INPUT" in posted[1]
+    headers = {
+        "Authorization": f"Bearer {ALICE.token}",
+        "Apollo-Require-Preflight": "true",
+    }
+    answers = []
+    for server in (planned, generic):
+        url = f"{server.url}/graphql"
+        async with http.get(url, params={"query": query}, headers=headers) as response:
+            answers.append((response.status, await response.read()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 400
+    assert b"not allowed" in answers[0][1]

@@ -1,5 +1,6 @@
 """`create_schema`: the federation schema with the extensions every request runs."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -12,7 +13,9 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 from gateway.schema.accounts import Query
 from gateway.schema.acyclic import AcyclicExecutor
@@ -25,6 +28,7 @@ from gateway.schema.limits import SchemaLimits, first_rules
 from gateway.schema.media import Movie, TvShow
 from gateway.schema.mutations import Mutation
 from gateway.schema.planned import planned_executor
+from gateway.schema.prepared import PreparedOperations
 from gateway.schema.tracing import OperationSpanNames
 from gateway.schema.validation import staged_validation
 
@@ -32,9 +36,12 @@ CACHED_DOCUMENTS = 512
 
 
 class _Schema(strawberry.federation.Schema):
-    def __init__(self, *, closed: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *, closed: bool, prepared: PreparedOperations | None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._closed = closed
+        self._prepared = prepared
 
     def process_errors(
         self,
@@ -54,8 +61,43 @@ class _Schema(strawberry.federation.Schema):
         check_representations(representations)
         return super().entities_resolver(info, representations)
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        result = await super().execute(*args, **kwargs)
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Strawberry's execution, or a prepared operation's run again without
+        its extension machinery (`gateway.schema.prepared`)."""
+        allowed = allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES
+        result = (
+            None
+            if self._prepared is None
+            else await self._prepared.execute(
+                self,
+                query,
+                operation_name,
+                allowed,
+                variable_values=variable_values,
+                context_value=context_value,
+                root_value=root_value,
+                operation_extensions=operation_extensions,
+            )
+        )
+        if result is None:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
         if result.errors:
             result.errors = contract_errors(result.errors, closed=self._closed)
         return result
@@ -71,8 +113,15 @@ def create_schema(
     wrapper where it would change nothing (`gateway.schema.direct_resolvers`).
     """
     tracing: list[type[SchemaExtension]] = [OperationSpanNames] if traced else []
+    # Tracing spans each operation's steps, so nothing may skip them.
+    prepared = (
+        PreparedOperations(CACHED_DOCUMENTS, response_notes)
+        if planned and not traced
+        else None
+    )
     schema = _Schema(
         closed=not limits.introspection,
+        prepared=prepared,
         query=Query,
         mutation=Mutation,
         types=[Movie, TvShow],
@@ -83,6 +132,7 @@ def create_schema(
             _limit_rules(limits),
             ResponseNotes,
             *tracing,
+            *([] if prepared is None else [prepared.extension()]),
         ],
     )
     if planned:
@@ -101,11 +151,15 @@ class ResponseNotes(SchemaExtension):
     about fields that succeeded (`warnings`, e.g. `INVALIDATION_PENDING`)."""
 
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
-        if not isinstance(context, Context):
-            return {}
-        notes = {"stale": context.stale, "warnings": context.warnings}
-        return {name: noted for name, noted in notes.items() if noted}
+        return response_notes(self.execution_context.context)
+
+
+def response_notes(context: object) -> dict[str, Any]:
+    """The `extensions` entries of a response: what the resolvers noted."""
+    if not isinstance(context, Context):
+        return {}
+    notes = {"stale": context.stale, "warnings": context.warnings}
+    return {name: noted for name, noted in notes.items() if noted}
 
 
 def _limit_rules(limits: SchemaLimits) -> type[SchemaExtension]:
