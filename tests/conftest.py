@@ -91,10 +91,15 @@ def settings(upstream: Upstream, cache_url: str | None) -> Settings:
     Upstream timeouts are short, for fault tests; the Redis one is long, so that a
     loaded machine does not pass for a Redis outage (which would serve from
     upstream for `cache_backoff` seconds). A stopped Redis still fails at once.
+    An attempt may take the whole upstream timeout: with the default attempt
+    timeout, an answer slowed past it by a loaded machine would be asked for
+    again, and the many tests counting upstream calls would count it twice (a
+    refused connection or a 5xx is still retried).
     """
     return Settings(
         upstream_url=upstream.url,
         upstream_timeout=2.0,
+        upstream_attempt_timeout=0,
         cache_url=cache_url,
         cache_timeout=2.0,
     )
