@@ -22,6 +22,7 @@ from strawberry.printer import print_schema
 
 from gateway import reference_api
 from gateway.app import create_app, schema_limits, trusted_documents
+from gateway.collector import settle_collector
 from gateway.metrics import MULTIPROCESS_ENV
 from gateway.schema import create_schema
 from gateway.settings import (
@@ -45,7 +46,9 @@ def build_app() -> Starlette:
     settings = Settings.from_environ(os.environ)
     # Set by `serve` for its workers (`_worker_metrics`).
     metrics_dir = os.environ.get(MULTIPROCESS_ENV) if settings.workers > 1 else None
-    return app_for(settings, metrics_dir=metrics_dir)
+    app = app_for(settings, metrics_dir=metrics_dir)
+    settle_collector()
+    return app
 
 
 def app_for(settings: Settings, *, metrics_dir: str | None = None) -> Starlette:
