@@ -4,6 +4,7 @@ The echo server is a hand-written fake at the HTTP seam: it answers every reques
 with what it received, so the test can read paths, query strings and headers.
 """
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from gateway.settings import Settings
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.credentials import Credentials
 from gateway.upstream.models import ListName, MediaKind, SortOrder
+from gateway.upstream.retry import RetryPolicy
 from harness.servers import RunningServer, run_server
 from tests.graphql_client import GraphQLClient
 
@@ -95,6 +97,31 @@ async def test_paths_and_query_parameters_follow_the_contract(suffix: str) -> No
             {"page": "3", "language": "fr-FR", "sort_by": "created_at.desc"},
         ),
     ]
+
+
+async def test_a_retry_that_is_the_last_attempt_gets_the_rest_of_the_deadline() -> None:
+    """A 503 fast, then an answer slower than the attempt timeout but well inside
+    the deadline: the retry, being the last attempt, waits for it. Each client
+    reuses its attempts' timeouts, so this fails if a retry inherits the first
+    attempt's."""
+    answers = iter([503, 200])
+
+    async def first_fails_then_slow(request: Request) -> JSONResponse:
+        status = next(answers)
+        if status == 200:
+            await asyncio.sleep(0.8)
+        return JSONResponse({"id": 1}, status_code=status)
+
+    app = Starlette(routes=[Route("/{path:path}", first_fails_then_slow)])
+    timeout = aiohttp.ClientTimeout(total=1.5)
+    async with (
+        run_server(app) as server,
+        aiohttp.ClientSession(timeout=timeout) as session,
+    ):
+        retry = RetryPolicy(retries=1, backoff=0, attempt_timeout=0.3)
+        client = UpstreamClient(session, base_url=f"{server.url}/api", retry=retry)
+        account = await client.get_account(Credentials(()))
+    assert account.id == 1
 
 
 async def test_only_credentials_and_configured_headers_go_upstream(

@@ -16,8 +16,7 @@ the breaker counts) well before the deadline.
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import orjson
@@ -50,9 +49,13 @@ _ACCEPT = {"Accept": "application/json"}
 _LEAST_TIMEOUT = 0.001
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """One logical upstream call: what each of its attempts sends."""
+class _Call(NamedTuple):
+    """One logical upstream call: what each of its attempts sends.
+
+    A named tuple rather than a frozen dataclass: as immutable, and built in a
+    fraction of the time (a frozen dataclass sets each field through
+    `object.__setattr__`), once per upstream call.
+    """
 
     method: str
     url: str
@@ -87,6 +90,7 @@ class UpstreamClient:
         self._retry = retry or RetryPolicy()
         self._breaker = breaker or CircuitBreaker(BreakerPolicy(enabled=False))
         self._metrics = metrics or Metrics()
+        self._last_timeout = session.timeout
 
     async def get_account(self, credentials: Credentials) -> Account:
         """`GET /account`: the account the credentials belong to."""
@@ -295,19 +299,31 @@ class UpstreamClient:
         return None if total is None else time.monotonic() + total
 
     def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
-        """The session's timeouts, with `total` cut to what this attempt may take."""
-        base = self._session.timeout
+        """The session's timeouts, with `total` cut to what this attempt may take.
+
+        The last one built is kept and reused while `total` stays the same (every
+        first attempt of a GET is cut to `RetryPolicy.attempt_timeout`), since a
+        `ClientTimeout` is immutable and building one is a measurable share of an
+        attempt's own cost.
+        """
         if total is not None:
             # aiohttp reads a total of 0 as "no timeout": a deadline already
             # reached must still time the attempt out, at once.
             total = max(total, _LEAST_TIMEOUT)
-        return aiohttp.ClientTimeout(
-            total=total,
-            connect=base.connect,
-            sock_read=base.sock_read,
-            sock_connect=base.sock_connect,
-            ceil_threshold=base.ceil_threshold,
-        )
+        if total != self._last_timeout.total:
+            self._last_timeout = _cut(self._session.timeout, total)
+        return self._last_timeout
+
+
+def _cut(base: aiohttp.ClientTimeout, total: float | None) -> aiohttp.ClientTimeout:
+    """`base` with its total replaced by `total`."""
+    return aiohttp.ClientTimeout(
+        total=total,
+        connect=base.connect,
+        sock_read=base.sock_read,
+        sock_connect=base.sock_connect,
+        ceil_threshold=base.ceil_threshold,
+    )
 
 
 def _headers(credentials: Credentials) -> dict[str, str]:
