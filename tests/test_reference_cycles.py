@@ -17,10 +17,13 @@ everything of these packages.
 import gc
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 
-from tests.conftest import Upstream
+from gateway.settings import Settings
+from harness.servers import RunningServer
+from tests.conftest import ALICE, Upstream, running_gateway
 from tests.graphql_client import GraphQLClient
 
 SERVER_PACKAGES = ("gateway", "starlette", "uvicorn", "strawberry", "graphql")
@@ -97,3 +100,27 @@ async def test_a_failing_request_is_freed_when_it_ends(
             assert set(result.codes) == set(codes)
 
     assert await _cyclic_garbage(requests) == Counter()
+
+
+async def test_a_request_whose_account_fails_is_freed_when_it_ends(
+    settings: Settings,
+    upstream: Upstream,
+    client_for: Callable[[RunningServer, dict[str, str]], GraphQLClient],
+) -> None:
+    """The account is read from upstream on every request (nothing cached, not
+    even to serve stale), and fails: its memo holds the error, whose traceback
+    holds the service, until the request ends."""
+    document = "{ account { id favorites(mediaType: MOVIE) { totalResults } } }"
+    no_account_cache = replace(settings, account_ttl=0, stale_ttl=0)
+    async with running_gateway(no_account_cache) as gateway:
+        alice = client_for(gateway, ALICE)
+        await alice.query(document)  # the document is parsed and validated
+        upstream.faults.status = 500
+
+        async def requests() -> None:
+            for _ in range(3):
+                result = await alice.query(document)
+                assert result.status == 200
+                assert result.codes == ["UPSTREAM_ERROR"]
+
+        assert await _cyclic_garbage(requests) == Counter()

@@ -46,6 +46,7 @@ from typing import Generic, TypeVar
 
 from gateway.accounts.arguments import ListQuery, check_media_id, check_rating
 from gateway.accounts.paging import Slice, Window, page_size
+from gateway.accounts.shared_runs import SharedRuns
 from gateway.accounts.single_flight import SingleFlight
 from gateway.cache import Cache
 from gateway.cache.store import Aged
@@ -170,10 +171,12 @@ class AccountService:
         self._flights = flights
         self._policy = policy
         self._credentials = credentials
-        self._account: asyncio.Task[Served[Account]] | None = None
-        self._pages: dict[
-            tuple[ListName, ListQuery], asyncio.Future[Served[MediaPage]]
-        ] = {}
+        # Memos of this request's reads, each run by its first caller: the account
+        # (under the one key None), and pages by list and query.
+        self._account = SharedRuns[None, Served[Account]](keep=True)
+        self._pages = SharedRuns[tuple[ListName, ListQuery], Served[MediaPage]](
+            keep=True
+        )
         self._generations_read: list[tuple[str, int]] = []
         # The oldest cached account and list page read, in seconds since fetched.
         self._account_age = 0.0
@@ -187,9 +190,7 @@ class AccountService:
 
     async def served_account(self) -> Served[Account]:
         """The caller's account and, if it was served stale, its age."""
-        if self._account is None:
-            self._account = asyncio.ensure_future(self._load_account())
-        served = await self._account
+        served = await self._account.run(None, self._load_account)
         self._account_age = served.age
         self._reusable = self._reusable and served.stale_age is None
         return served
@@ -199,14 +200,9 @@ class AccountService:
     ) -> Served[MediaPage]:
         """One page of one of the caller's lists, read at most once per request
         (until a write to the account): list fields and connections share it."""
-        memo = (list_name, query)
-        if memo not in self._pages:
-            self._pages[memo] = asyncio.ensure_future(
-                self._served_page(list_name, query)
-            )
-        # No local holds the read: if it fails, its error's traceback holds this
-        # frame, and a local holding the read would make that a cycle.
-        return await self._pages[memo]
+        return await self._pages.run(
+            (list_name, query), lambda: self._served_page(list_name, query)
+        )
 
     async def media_window(
         self, list_name: ListName, query: ListQuery, wanted: Slice
@@ -272,7 +268,7 @@ class AccountService:
         generations = Generations(
             tuple(k for k, _ in read),
             tuple(v for _, v in read),
-            account_read=self._account is not None,
+            account_read=bool(self._account),
         )
         return Reusable(generations, ttl)
 
@@ -328,7 +324,7 @@ class AccountService:
         by the garbage collector's full passes, and every request makes one
         during an upstream outage.
         """
-        self._account = None
+        self._account.clear()
         self._pages.clear()
 
     def invalidation_pending(self) -> bool:
