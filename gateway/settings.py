@@ -232,8 +232,10 @@ class Settings:
         True,
         "complete plain scalar and enum fields from plans compiled once per schema "
         "(list items by code compiled once per selection) instead of graphql-core's "
-        "per-field walk, and call resolvers without strawberry's wrapper where it "
-        "changes nothing (`false`: graphql-core and strawberry alone)",
+        "per-field walk, call resolvers without strawberry's wrapper where it "
+        "changes nothing, and run an operation strawberry has already parsed and "
+        "validated without its extension machinery (`false`: graphql-core and "
+        "strawberry alone)",
     )
     persisted_queries: bool = _setting(
         True,
