@@ -46,6 +46,13 @@ async def _outcomes(*callers: asyncio.Task[int]) -> list[int | BaseException]:
         return await asyncio.gather(*callers, return_exceptions=True)
 
 
+async def _running(runs: SharedRuns[str, int], work: Work) -> asyncio.Task[int]:
+    """The first caller of "k", once its work has begun."""
+    first = asyncio.ensure_future(runs.run("k", work))
+    await work.started.wait()
+    return first
+
+
 async def _waiting(runs: SharedRuns[str, int], work: Work) -> asyncio.Task[int]:
     """A caller of "k", once it waits on the run already begun.
 
@@ -67,8 +74,7 @@ async def _waiting(runs: SharedRuns[str, int], work: Work) -> asyncio.Task[int]:
 async def test_concurrent_callers_share_one_run(keep: bool) -> None:
     runs = SharedRuns[str, int](keep=keep)
     work = Work()
-    first = asyncio.ensure_future(runs.run("k", work))
-    await work.started.wait()
+    first = await _running(runs, work)
     second = await _waiting(runs, work)
     work.release.set()
     assert await _outcomes(first, second) == [1, 1]
@@ -113,8 +119,7 @@ async def test_an_error_is_shared_and_retrieved(
 ) -> None:
     runs = SharedRuns[str, int](keep=True)
     work = Work(ValueError)
-    first = asyncio.ensure_future(runs.run("k", work))
-    await work.started.wait()
+    first = await _running(runs, work)
     second = await _waiting(runs, work)
     work.release.set()
     results = await _outcomes(first, second)
@@ -144,8 +149,7 @@ async def test_an_error_only_its_first_caller_saw_is_not_logged(
 async def test_a_waiter_going_away_leaves_the_run_to_the_others() -> None:
     runs = SharedRuns[str, int](keep=True)
     work = Work()
-    first = asyncio.ensure_future(runs.run("k", work))
-    await work.started.wait()
+    first = await _running(runs, work)
     leaving, staying = await _waiting(runs, work), await _waiting(runs, work)
     leaving.cancel()
     await asyncio.wait([leaving], timeout=HANG)  # not cancelled again on a hang
@@ -158,8 +162,7 @@ async def test_a_waiter_going_away_leaves_the_run_to_the_others() -> None:
 async def test_the_first_caller_going_away_hands_the_run_on(keep: bool) -> None:
     runs = SharedRuns[str, int](keep=keep)
     work = Work()
-    first = asyncio.ensure_future(runs.run("k", work))
-    await work.started.wait()
+    first = await _running(runs, work)
     second, third = await _waiting(runs, work), await _waiting(runs, work)
     work.started.clear()
     first.cancel()
