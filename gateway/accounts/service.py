@@ -40,6 +40,7 @@ What is cached, under which key, for how long, and what a mutation invalidates:
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -173,9 +174,11 @@ class AccountService:
         self._credentials = credentials
         # Memos of this request's reads, each run by its first caller: the account
         # (under the one key None), and pages by list and query.
-        self._account = SharedRuns[None, Served[Account]](keep=True)
-        self._pages = SharedRuns[tuple[ListName, ListQuery], Served[MediaPage]](
-            keep=True
+        # Typed by annotation: subscripting the class itself costs a call of
+        # typing's machinery per request.
+        self._account: SharedRuns[None, Served[Account]] = SharedRuns(keep=True)
+        self._pages: SharedRuns[tuple[ListName, ListQuery], Served[MediaPage]] = (
+            SharedRuns(keep=True)
         )
         self._generations_read: list[tuple[str, int]] = []
         # The oldest cached account and list page read, in seconds since fetched.
@@ -470,6 +473,8 @@ class AccountServices:
 ACCOUNT_KEY = "account:{credentials}"
 GENERATION_KEY = "gen:{account}:{list}:{kind}"
 LIST_KEY = "list:{account}:{list}:{kind}:{generation}:{page}:{language}:{sort}"
+#: Generation keys built once, for the last thousand accounts (six lists each).
+GENERATION_KEYS_KEPT = 6 * 1024
 _TEMPLATES = {
     template.partition(":")[0]: template
     for template in (ACCOUNT_KEY, GENERATION_KEY, LIST_KEY)
@@ -490,7 +495,10 @@ def _account_tag(account_id: int) -> str:
     return f"{{a:{account_id}}}"
 
 
+@functools.lru_cache(maxsize=GENERATION_KEYS_KEPT)
 def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> str:
+    """Kept for the accounts seen last: a request names each of its account's
+    six generations once to share an execution and again as it reads a list."""
     return GENERATION_KEY.format(
         account=_account_tag(account_id), list=list_name.value, kind=kind.value
     )

@@ -46,12 +46,16 @@ class ListName(enum.Enum):
     WATCHLIST = "watchlist"
     RATED = "rated"
 
+    __hash__ = object.__hash__  # as MediaKind's: a page's memo key holds one
+
 
 class SortOrder(enum.Enum):
     """The `sort_by` values of the account lists: by when the item was added."""
 
     CREATED_AT_ASC = "created_at.asc"
     CREATED_AT_DESC = "created_at.desc"
+
+    __hash__ = object.__hash__  # as MediaKind's: a page's memo key holds one
 
 
 @dataclass(frozen=True, slots=True)
