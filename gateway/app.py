@@ -34,6 +34,7 @@ from gateway.cache.documents import DOCUMENT_KEY, DOCUMENT_PREFIX, PersistedDocu
 from gateway.edge import csrf
 from gateway.edge.access_log import AccessLogMiddleware
 from gateway.edge.body_limit import BodySizeLimitMiddleware
+from gateway.edge.graphql_route import GraphQLRoute
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.index import Link, index_route
 from gateway.metrics import Metrics
@@ -59,6 +60,8 @@ from gateway.upstream.errors import (
     UpstreamUnavailable,
 )
 from gateway.upstream.retry import RetryPolicy
+
+GRAPHQL_PATH = "/graphql"
 
 
 def create_app(
@@ -93,20 +96,21 @@ def create_app(
         ide=GraphiQLPage(settings.graphiql_assets_url),
         steps=_steps(settings, buckets),
     )
+    endpoint = _traced(view, tracing)
     mounted = [
         r.app for r in routes if isinstance(r, Mount) and isinstance(r.app, Starlette)
     ]
     return Starlette(
         routes=[
             index_route(links),
-            Route("/graphql", _traced(view, tracing)),  # it answers every method
+            Route(GRAPHQL_PATH, endpoint),  # it answers every method
             assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             *routes,
         ],
-        middleware=_middleware(settings),
+        middleware=_middleware(settings, endpoint),
         lifespan=_lifespan(
             settings, settings.upstream_url, metrics_dir, mounted, tracing, buckets
         ),
@@ -179,12 +183,13 @@ def _steps(settings: Settings, buckets: Buckets | None) -> list[Step]:
     return steps
 
 
-def _middleware(settings: Settings) -> list[Middleware]:
+def _middleware(settings: Settings, endpoint: ASGIApp) -> list[Middleware]:
     cors = [_cors(settings.cors_origins)] if settings.cors_origins else []
     return [
         Middleware(AccessLogMiddleware),
         *cors,
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+        Middleware(GraphQLRoute, path=GRAPHQL_PATH, endpoint=endpoint),
     ]
 
 
