@@ -210,6 +210,21 @@ async def test_redis_holds_json_text_never_pickles(redis_url: str) -> None:
     assert 0 < ttl <= 60
 
 
+@MODELS
+async def test_redis_holds_a_models_json_as_before(
+    redis_url: str, model: Account | MediaPage
+) -> None:
+    """A model is stored as the JSON of its `to_json()`, byte for byte what
+    versions that cached `to_json()` themselves wrote: replicas of both share."""
+    cache = create_cache(redis_url, max_entries=10)
+    await cache.set("k", model, ttl=60)
+    await cache.close()
+    async with side_connection(redis_url) as raw:
+        stored = await raw.get(await stored_key(redis_url, ":k"))
+    at = orjson.loads(stored)["at"]
+    assert stored == orjson.dumps({"at": at, "value": model.to_json()})
+
+
 async def test_keys_carry_the_servers_run(redis_url: str) -> None:
     cache = create_cache(redis_url, max_entries=10)
     await cache.set("k", 1, ttl=60)
