@@ -4,16 +4,33 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 
 from gateway.cache import Cache, CacheConfigError, create_cache
 from gateway.cache.backends import memory_backend
 from gateway.cache.store import GENERATION_TTL
+from gateway.upstream.models import Account, MediaKind, MediaPage
 from harness.redis_server import RedisServer
 from harness.servers import free_port
 from tests.conftest import crash_and_restart, side_connection
 
 SIX = [f"gen:{{a:1}}:{n}" for n in range(6)]
+#: Models as the accounts service caches them, built as it builds them.
+ACCOUNT = Account.from_json({"id": 7, "name": "Ada", "avatar": {"gravatar": {}}})
+PAGE = MediaPage.from_json(
+    {
+        "page": 1,
+        "total_pages": 1,
+        "total_results": 2,
+        "results": [
+            {"id": 550, "title": "Fight Club", "vote_average": 8.4, "rating": 9},
+            {"id": 680, "title": "Pulp Fiction", "overview": None},
+        ],
+    },
+    MediaKind.MOVIE,
+)
+MODELS = pytest.mark.parametrize("model", [ACCOUNT, PAGE], ids=["account", "page"])
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -32,16 +49,27 @@ async def stored_key(url: str, name: str) -> bytes:
     return keys[0]
 
 
-async def test_values_round_trip_as_json(cache: Cache) -> None:
+async def test_values_round_trip(cache: Cache) -> None:
     await cache.set("k", {"a": [1, 2.5, None, "x"]}, ttl=60)
     assert await cache.get("k") == {"a": [1, 2.5, None, "x"]}
     assert await cache.get("missing") is None
 
 
-async def test_a_value_read_is_a_copy(cache: Cache) -> None:
-    await cache.set("k", {"items": [1]}, ttl=60)
-    (await cache.get("k"))["items"].append(2)
-    assert await cache.get("k") == {"items": [1]}
+@MODELS
+async def test_no_reader_can_change_a_cached_model(
+    cache: Cache, model: Account | MediaPage, request: pytest.FixtureRequest
+) -> None:
+    """Memory hands every reader the very object stored, so it must be immutable
+    all the way down (hashable: no list, dict or unfrozen dataclass inside);
+    Redis hands each reader a JSON value of its own."""
+    await cache.set("k", model, ttl=60)
+    read = await cache.get("k")
+    if request.node.callspec.params["cache"] == "memory":
+        assert read is model
+        hash(read)
+    else:
+        read.clear()
+        assert await cache.get("k") == orjson.loads(orjson.dumps(model.to_json()))
 
 
 async def test_generation_is_stable_until_bumped(cache: Cache) -> None:
@@ -180,6 +208,21 @@ async def test_redis_holds_json_text_never_pickles(redis_url: str) -> None:
         stored, ttl = await raw.get(key), await raw.ttl(key)
     assert json.loads(stored)["value"] == {"a": 1}
     assert 0 < ttl <= 60
+
+
+@MODELS
+async def test_redis_holds_a_models_json_as_before(
+    redis_url: str, model: Account | MediaPage
+) -> None:
+    """A model is stored as the JSON of its `to_json()`, byte for byte what
+    versions that cached `to_json()` themselves wrote: replicas of both share."""
+    cache = create_cache(redis_url, max_entries=10)
+    await cache.set("k", model, ttl=60)
+    await cache.close()
+    async with side_connection(redis_url) as raw:
+        stored = await raw.get(await stored_key(redis_url, ":k"))
+    at = orjson.loads(stored)["at"]
+    assert stored == orjson.dumps({"at": at, "value": model.to_json()})
 
 
 async def test_keys_carry_the_servers_run(redis_url: str) -> None:

@@ -317,7 +317,7 @@ class AccountService:
         cached = await self._cache.get(
             _account_key(self._credentials), max_age=self._policy.account_ttl
         )
-        return None if cached is None else Account.from_json(cached)
+        return None if cached is None else _as_account(cached)
 
     def release(self) -> None:
         """Forget the reads memoised for this request once it has executed.
@@ -380,14 +380,14 @@ class AccountService:
         ttl = self._policy.account_ttl
         cached = await self._cache.get_aged(key, max_age=ttl) if ttl > 0 else None
         if cached is not None:
-            return Served(Account.from_json(cached.value), age=cached.age)
+            return Served(_as_account(cached.value), age=cached.age)
         try:
             account = await self._client.get_account(self._credentials)
         except STALE_IF:
             if (stale := await self._stale(key)) is None:
                 raise
-            return Served(Account.from_json(stale.value), stale.age)
-        await self._cache.set(key, account.to_json(), ttl=self._policy.account_keep)
+            return Served(_as_account(stale.value), stale.age)
+        await self._cache.set(key, account, ttl=self._policy.account_keep)
         return Served(account)
 
     async def _stale(self, key: str) -> Aged | None:
@@ -408,14 +408,14 @@ class AccountService:
             else None
         )
         if cached is not None:
-            return Served(MediaPage.from_json(cached.value, query.kind), age=cached.age)
+            return Served(_as_page(cached.value, query.kind), age=cached.age)
         try:
             page = await self._fetch_list(account, list_name, query)
         except STALE_IF:
             if (stale := await self._stale(key)) is None:
                 raise
-            return Served(MediaPage.from_json(stale.value, query.kind), stale.age)
-        await self._cache.set(key, page.to_json(), ttl=policy.list_keep)
+            return Served(_as_page(stale.value, query.kind), stale.age)
+        await self._cache.set(key, page, ttl=policy.list_keep)
         return Served(page)
 
     async def _fetch_list(
@@ -484,6 +484,18 @@ _TEMPLATES = {
 def key_template(key: str) -> str:
     """The template `key` was built from, without any of its values."""
     return _TEMPLATES.get(key.partition(":")[0], "unknown")
+
+
+def _as_account(value: object) -> Account:
+    """The account a cache read gave: the object itself from memory, its JSON
+    from Redis."""
+    return value if isinstance(value, Account) else Account.from_json(value)
+
+
+def _as_page(value: object, kind: MediaKind) -> MediaPage:
+    """The page a cache read gave: the object itself from memory, its JSON from
+    Redis (whose items are of `kind`, which the key names)."""
+    return value if isinstance(value, MediaPage) else MediaPage.from_json(value, kind)
 
 
 def _account_key(credentials: Credentials) -> str:

@@ -2,12 +2,20 @@
 
 These are the only lines that construct aiocache classes: its unreleased 1.0 drops
 `Cache.from_url` and replaces `RedisCache`, so the classes are built directly, here,
-behind our own small interface. Both backends store JSON text, never pickles:
-whoever can write to a shared Redis must not gain code execution, and a caller
-mutating a value it read must not change the cached copy.
+behind our own small interface.
+
+Redis stores JSON text, never pickles: whoever can write to a shared Redis must
+not gain code execution, and replicas of every version read what others wrote.
+A model (anything with `to_json`, such as `Account` or `MediaPage`) is written as
+its `to_json()`, so a read from Redis gives back that JSON, decoded.
+
+In process, values are kept as they were stored, and every reader gets that very
+object: a JSON round trip would only copy what nobody can change, since what is
+cached is immutable (frozen models, strings, numbers). A reader must never mutate
+what it read.
 """
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import SplitResult
 
 import orjson
@@ -22,11 +30,25 @@ DEFAULT_NAMESPACE = "gateway"
 REDIS_POOL_SIZE = 64
 
 
+@runtime_checkable
+class JsonModel(Protocol):
+    """A value that writes itself as JSON, as the upstream models do."""
+
+    def to_json(self) -> dict[str, object]:
+        """The value's JSON shape, which its own `from_json` reads back."""
+
+
 class JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyped
-    """JSON both ways; counters written by `increment` come back as plain ints."""
+    """JSON both ways; counters written by `increment` come back as plain ints.
+
+    A model is written as its `to_json()`: orjson would otherwise write a
+    dataclass by its fields, which is not the shape its `from_json` reads.
+    """
 
     def dumps(self, value: Any) -> str:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(
+            value, default=_model_json, option=orjson.OPT_PASSTHROUGH_DATACLASS
+        ).decode()
 
     def loads(self, value: str | bytes | int | None) -> Any:
         if value is None or isinstance(value, int):
@@ -34,11 +56,19 @@ class JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyp
         return orjson.loads(value)
 
 
+def _model_json(value: object) -> dict[str, object]:
+    """What orjson writes for a value it cannot write itself: a model's JSON."""
+    if isinstance(value, JsonModel):
+        return value.to_json()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache is untyped
     """aiocache's memory backend with a cap on entries, evicting the oldest write.
 
     aiocache's own memory backend grows without bound; many users must not be
-    able to grow the process without limit.
+    able to grow the process without limit. Values are kept as stored, with no
+    serializer (aiocache's memory default, `NullSerializer`, does nothing either).
     """
 
     def __init__(self, max_entries: int, **kwargs: Any) -> None:
@@ -50,26 +80,26 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         needs: an environment read, the plugin hooks and a debug line built even
         when not logged, a coroutine each. Every request reads the generations of
         its lists, and these were a tenth of a warm request's CPU."""
-        value = self._serializer.loads(self._cache.get(self.build_key(key)))
+        value = self._cache.get(self.build_key(key))
         return default if value is None else value
 
     async def set(self, key: str, value: Any, ttl: float | None = None) -> bool:
         """aiocache's `set` without its per-call wrappers (as `get`): a cold
         request writes each page it fetched."""
-        await self._set(self.build_key(key), self._serializer.dumps(value), ttl=ttl)
+        await self._set(self.build_key(key), value, ttl=ttl)
         return True
 
     async def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
         """aiocache's `add` without its per-call wrappers (as `get`): a new
         account's first request seeds the generation of each list it reads.
         Raises ValueError if `key` is there already, as aiocache's does."""
-        await self._add(self.build_key(key), self._serializer.dumps(value), ttl=ttl)
+        await self._add(self.build_key(key), value, ttl=ttl)
         return True
 
     async def multi_get(self, keys: list[str]) -> list[Any]:
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
-        loads, stored = self._serializer.loads, self._cache
-        return [loads(stored.get(self.build_key(key))) for key in keys]
+        stored = self._cache
+        return [stored.get(self.build_key(key)) for key in keys]
 
     async def _set(
         self, key: str, value: Any, ttl: float | None = None, **kw: Any
@@ -90,12 +120,10 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
 
 
 def memory_backend(max_entries: int, *, namespace: str) -> BaseCache:
-    """The in-process backend, holding at most `max_entries` values."""
+    """The in-process backend, holding at most `max_entries` values as stored."""
     # No operation timeout: nothing in memory waits, and aiocache's timeout
     # wrapper costs a task per call.
-    return _BoundedMemoryCache(
-        max_entries, serializer=JsonSerializer(), namespace=namespace, timeout=None
-    )
+    return _BoundedMemoryCache(max_entries, namespace=namespace, timeout=None)
 
 
 def redis_backend(

@@ -1,4 +1,4 @@
-"""`Cache`: JSON values under string keys and generation counters, over one backend.
+"""`Cache`: values under string keys and generation counters, over one backend.
 
 Each value is stored with the time it was written, so a reader can ask for it only
 while it is fresh (`get(max_age=…)`) or, as a fallback, while it is not too old
@@ -107,7 +107,7 @@ class Aged:
 
 
 class Cache:
-    """TTL'd JSON values and generation counters over one aiocache backend.
+    """TTL'd values and generation counters over one aiocache backend.
 
     `server_epoch` follows the backend's server through restarts (a fixed one for
     memory); `batch_reads` gathers the generation reads of concurrent requests into
@@ -147,7 +147,8 @@ class Cache:
 
     async def get(self, key: str, *, max_age: float | None = None) -> Any:
         """The value under `key`, or None when absent, older than `max_age`
-        seconds, or unreachable."""
+        seconds, or unreachable: from memory the very object stored, from Redis
+        its JSON decoded (a model's `to_json()`)."""
         entry = await self.get_aged(key, max_age=max_age)
         return None if entry is None else entry.value
 
@@ -171,8 +172,11 @@ class Cache:
         return entry
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
-        """Store `value` (anything `json.dumps` accepts) for `ttl` seconds.
+        """Store `value` for `ttl` seconds: a model with `to_json`, or anything
+        `json.dumps` accepts.
 
+        It must be immutable (a frozen model, a string, a number): memory keeps
+        the object itself and hands it to every reader. Redis keeps its JSON.
         A `ttl` of 0 or less stores nothing: aiocache would keep it forever.
         """
         if ttl > 0:
