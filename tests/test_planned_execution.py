@@ -40,6 +40,7 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution import executor as executor_module
 from graphql.pyutils import Undefined
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -333,3 +334,52 @@ async def test_a_prepared_mutation_is_still_refused_over_get(
     assert answers[0] == answers[1]
     assert answers[0][0] == 400
     assert b"not allowed" in answers[0][1]
+
+
+#: Variables an argument reads: collection is the same whatever their values.
+ARGUMENT_VARIABLE = (
+    "query Q($media: MediaType!) { account { username @include(if: true)"
+    " favorites(mediaType: $media) { __typename } } }"
+)
+#: A variable @skip reads: collection depends on its value.
+DIRECTIVE_VARIABLE = (
+    "query Q($flag: Boolean!) { account { username @skip(if: $flag)"
+    " avatar { __typename } } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "collections"),
+    [
+        (ARGUMENT_VARIABLE, {"media": "MOVIE"}, [2, 2, 0, 0]),
+        (DIRECTIVE_VARIABLE, {"flag": False}, [2, 2, 2, 2]),
+    ],
+)
+async def test_prepared_runs_collect_fields_once_unless_directives_read_variables(
+    gateways: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    variables: dict[str, Any],
+    collections: list[int],
+) -> None:
+    """Subfields collected per request: by strawberry's run, then by the first
+    prepared run, and after that by none where no directive reads a variable."""
+    calls: list[object] = []
+    collect = executor_module.collect_subfields
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return collect(*args, **kwargs)
+
+    monkeypatch.setattr(executor_module, "collect_subfields", counted)
+    planned, _ = gateways
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    counts = []
+    for _ in collections:
+        status, answer = await _post(http, planned, body)
+        assert status == 200
+        assert b'"errors"' not in answer
+        counts.append(len(calls))
+        calls.clear()
+    assert counts == collections
