@@ -14,7 +14,9 @@ about other data.
 
 The planned gateway gets each document twice: the second time it runs the
 operation it prepared the first time, without strawberry's extension machinery
-(`gateway.schema.prepared`). Responses are compared as bytes, with the
+(`gateway.schema.prepared`), and then again with `$flag` flipped where the
+document uses it: a prepared operation reuses its field collection only where
+no directive reads a variable. Responses are compared as bytes, with the
 whole-response cache off so that every document really executes on both.
 """
 
@@ -38,8 +40,9 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution import executor as executor_module
 from graphql.pyutils import Undefined
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gateway.app import create_app, schema_limits
@@ -235,20 +238,59 @@ async def _post(
         return response.status, await response.read()
 
 
+#: Each type of a mixed list collects its own fields from the same nodes, and
+#: F3's @include reads `$flag` or a literal (`format`): the prepared memo must
+#: tell every type and every value apart.
+MIXED_ENTITIES = (
+    "query Q($reps: [_Any!]!{declared}) {{ a1: _entities(representations: $reps)"
+    " {{ __typename ... on Movie {{ id }} ... on TvShow {{ a2: id mediaType }}"
+    " ...F3 @include(if: {flag}) ... on Account {{ username @skip(if: true) id }} }} }}"
+    "\nfragment F3 on Movie {{ overview }}"
+)
+REPS = VARIABLES["reps"][1]
+#: The same `results` node lists movies in one page and TV shows in the other.
+SHARED_RESULTS = (
+    "query Q { account { m: favorites(mediaType: MOVIE) { ...P }"
+    " t: favorites(mediaType: TV) { ...P } } }\nfragment P on MediaPage { results"
+    " { __typename ... on Movie { id title } ... on TvShow { a2: id voteCount } } }"
+)
+
+
 @DIFFERENTIAL
 @given(document=documents())
+@example(
+    document=(
+        MIXED_ENTITIES.format(declared=", $flag: Boolean!", flag="$flag"),
+        {"reps": REPS, "flag": False},
+    )
+)
+@example(document=(MIXED_ENTITIES.format(declared="", flag="true"), {"reps": REPS}))
+@example(document=(SHARED_RESULTS, {}))
 async def test_planned_and_generic_execution_answer_the_same_bytes(
     gateways: tuple[RunningServer, RunningServer],
     http: aiohttp.ClientSession,
     document: tuple[str, dict[str, Any]],
 ) -> None:
     query, variables = document
-    body = json.dumps({"query": query, "variables": variables}).encode()
     planned, generic = gateways
+    first, *others = _variants(variables)
+    body = json.dumps({"query": query, "variables": first}).encode()
     expected = await _post(http, generic, body)
     # The second time, the planned gateway runs the operation it prepared.
     assert await _post(http, planned, body) == expected
     assert await _post(http, planned, body) == expected
+    # Prepared, it runs again with other variables: `$flag` flipped, which
+    # @skip/@include may read.
+    for other in others:
+        body = json.dumps({"query": query, "variables": other}).encode()
+        assert await _post(http, planned, body) == await _post(http, generic, body)
+
+
+def _variants(variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """`variables`, then, if they hold `flag`, the same with it flipped."""
+    if "flag" not in variables:
+        return [variables]
+    return [variables, {**variables, "flag": not variables["flag"]}]
 
 
 #: Two operations: strawberry runs the first of a request that names none.
@@ -292,3 +334,52 @@ async def test_a_prepared_mutation_is_still_refused_over_get(
     assert answers[0] == answers[1]
     assert answers[0][0] == 400
     assert b"not allowed" in answers[0][1]
+
+
+#: Variables an argument reads: collection is the same whatever their values.
+ARGUMENT_VARIABLE = (
+    "query Q($media: MediaType!) { account { username @include(if: true)"
+    " favorites(mediaType: $media) { __typename } } }"
+)
+#: A variable @skip reads: collection depends on its value.
+DIRECTIVE_VARIABLE = (
+    "query Q($flag: Boolean!) { account { username @skip(if: $flag)"
+    " avatar { __typename } } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "collections"),
+    [
+        (ARGUMENT_VARIABLE, {"media": "MOVIE"}, [2, 2, 0, 0]),
+        (DIRECTIVE_VARIABLE, {"flag": False}, [2, 2, 2, 2]),
+    ],
+)
+async def test_prepared_runs_collect_fields_once_unless_directives_read_variables(
+    gateways: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    variables: dict[str, Any],
+    collections: list[int],
+) -> None:
+    """Subfields collected per request: by strawberry's run, then by the first
+    prepared run, and after that by none where no directive reads a variable."""
+    calls: list[object] = []
+    collect = executor_module.collect_subfields
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return collect(*args, **kwargs)
+
+    monkeypatch.setattr(executor_module, "collect_subfields", counted)
+    planned, _ = gateways
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    counts = []
+    for _ in collections:
+        status, answer = await _post(http, planned, body)
+        assert status == 200
+        assert b'"errors"' not in answer
+        counts.append(len(calls))
+        calls.clear()
+    assert counts == collections

@@ -40,12 +40,17 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    GroupedFieldSet,
+)
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.types.field import StrawberryField
 
 from gateway.schema.acyclic import AcyclicExecutor
 from gateway.schema.compiled_items import ItemCompleter, compile_item
+from gateway.schema.shared_collections import SharedCollections, node_ids
 
 #: What `LeafPlan.complete` returns when graphql-core must complete the field.
 GENERIC = object()
@@ -145,13 +150,22 @@ class PlannedExecutor(AcyclicExecutor):
     and lists whose items' selection is all planned leaves completed by a
     function compiled from those plans (`compiled_items`).
 
-    `planned_executor` makes the subclass that holds one schema's plans.
+    `planned_executor` makes the subclass that holds one schema's plans. Given
+    `shared_collections` (a prepared operation's, see `gateway.schema.prepared`),
+    it collects subfields and compiles list items once for all the runs of that
+    operation, not once per request.
     """
 
     plans: ClassVar[LeafPlans] = {}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        shared_collections: SharedCollections | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._shared = shared_collections
         # Keyed by id(); the value keeps the keyed list alive, as graphql-core's
         # own memo of collected subfields does.
         self._item_completers: dict[
@@ -230,35 +244,72 @@ class PlannedExecutor(AcyclicExecutor):
             completed.append(value)
         return completed
 
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """graphql-core's collection, from the prepared operation's memo if there
+        is one: the same nodes on the same type collect the same fields there."""
+        shared = self._shared
+        if shared is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type, *node_ids(field_details_list))
+        collected = shared.subfields.get(key)
+        if collected is None:
+            collected = super().collect_subfields(return_type, field_details_list)
+            shared.subfields[key] = collected
+        return collected
+
     def _item_completer(
         self, name: str, named: GraphQLNamedType, field_details_list: FieldDetailsList
     ) -> ItemCompleter | None:
-        """The compiled selection completing items of the type `name`, None unless
-        graphql-core would accept that type for `named` and every field selected
-        on it is a planned leaf (and nothing is deferred); compiled once per list
-        field and item type of the operation."""
+        """`_compile_item`'s, once per list field and item type of the operation;
+        with a prepared operation's memo, once for all its runs."""
+        shared = self._shared
+        if shared is None:
+            return self._request_item_completer(name, named, field_details_list)
+        key = (name, named, *node_ids(field_details_list))
+        if key in shared.items:
+            return shared.items[key]
+        complete = self._compile_item(name, named, field_details_list)
+        shared.items[key] = complete
+        return complete
+
+    def _request_item_completer(
+        self, name: str, named: GraphQLNamedType, field_details_list: FieldDetailsList
+    ) -> ItemCompleter | None:
+        """`_compile_item`'s, memoised for this request only."""
         key = (name, id(field_details_list))
         memo = self._item_completers.get(key)
         if memo is not None:
             return memo[1]
-        object_type = self._runtime_type(name, named)
-        complete: ItemCompleter | None = None
-        if object_type is not None:
-            collected = self.collect_subfields(object_type, field_details_list)
-            if not collected.new_defer_usages and not self._has_middleware():
-                fields = [
-                    (response, self.plans.get((name, details[0].node.name.value)))
-                    for response, details in collected.grouped_field_set.items()
-                ]
-                if all(leaf is not None for _, leaf in fields):
-                    complete = compile_item(
-                        tuple(fields),
-                        typename=name,
-                        is_type_of=object_type.is_type_of,
-                        generic=GENERIC,
-                    )
+        complete = self._compile_item(name, named, field_details_list)
         self._item_completers[key] = (field_details_list, complete)
         return complete
+
+    def _compile_item(
+        self, name: str, named: GraphQLNamedType, field_details_list: FieldDetailsList
+    ) -> ItemCompleter | None:
+        """The compiled selection completing items of the type `name`, None unless
+        graphql-core would accept that type for `named` and every field selected
+        on it is a planned leaf (and nothing is deferred)."""
+        object_type = self._runtime_type(name, named)
+        if object_type is None:
+            return None
+        collected = self.collect_subfields(object_type, field_details_list)
+        if collected.new_defer_usages or self._has_middleware():
+            return None
+        fields = [
+            (response, self.plans.get((name, details[0].node.name.value)))
+            for response, details in collected.grouped_field_set.items()
+        ]
+        if not all(leaf is not None for _, leaf in fields):
+            return None
+        return compile_item(
+            tuple(fields),
+            typename=name,
+            is_type_of=object_type.is_type_of,
+            generic=GENERIC,
+        )
 
     def _runtime_type(
         self, name: str, named: GraphQLNamedType

@@ -21,6 +21,11 @@ That is only sound while no extension works during execution: a `resolve`
 middleware, spans, results of its own. `create_schema` remembers operations only
 for a schema whose extensions do none of that, and the response notes (the one
 result an extension adds) are built here by the same function.
+
+Each remembered operation also carries its own memo of field collection
+(`gateway.schema.shared_collections`), given to the schema's executor, a
+`PlannedExecutor`: where no directive reads a variable, every run collects the
+same fields, so only the first collects them.
 """
 
 from collections import OrderedDict
@@ -37,6 +42,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
+from gateway.schema.shared_collections import SharedCollections, shared_collections
+
 #: A response's `extensions`, from the request's context (`build.response_notes`).
 Notes = Callable[[Any], dict[str, Any]]
 
@@ -46,12 +53,14 @@ class Prepared:
     """An operation strawberry parsed, validated and executed once.
 
     `operation_name` is the one strawberry executed: the requested name, or the
-    document's first operation's when none was requested.
+    document's first operation's when none was requested. `collections` is the
+    memo of its field collection, None where that depends on the variables.
     """
 
     document: DocumentNode
     operation_type: OperationType
     operation_name: str | None
+    collections: SharedCollections | None
 
 
 class PreparedOperations:
@@ -106,6 +115,7 @@ class PreparedOperations:
                 is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as strawberry passes it
                 executor_class=schema.execution_context_class,
                 operation_extensions=operation_extensions,
+                shared_collections=prepared.collections,
             )
         )
         return ExecutionResult(
@@ -137,7 +147,9 @@ class PreparedOperations:
         if context.query is None or document is None:
             return  # a document given already parsed has no text to key it by
         name = context.operation_name
-        prepared = Prepared(document, context.operation_type, name)
+        prepared = Prepared(
+            document, context.operation_type, name, shared_collections(document)
+        )
         self._keep((context.query, name), prepared)
         if name is not None and _first_operation_name(document) == name:
             self._keep((context.query, None), prepared)
