@@ -213,7 +213,7 @@ class Settings:
     cache_max_entries: int = _setting(
         10_000,
         "entries the in-memory cache holds before it evicts the oldest (pages kept "
-        "for `GATEWAY_STALE_TTL` count too)",
+        "for `GATEWAY_STALE_TTL` count too; a 20-item page takes 12 to 16 KB)",
         low=1,
     )
     response_cache_bytes: int = _setting(
