@@ -5,6 +5,7 @@ Each is answered in the GraphQL error shape with code BAD_USER_INPUT and a
 """
 
 import json
+from unittest.mock import ANY
 
 import aiohttp
 import pytest
@@ -225,3 +226,101 @@ async def test_huge_queries_are_refused_while_parsing(
     assert reason(body) == "GRAPHQL_PARSE_FAILED"
     assert says in body["errors"][0]["message"]
     assert upstream.calls.total() == 0
+
+
+NOT_JSON = (400, "Unable to parse request body as JSON", "BAD_REQUEST")
+NOT_AN_OBJECT = (400, "The request body must be a JSON object.", "BAD_REQUEST")
+NO_BATCHES = (400, "Batching is not enabled", "BAD_REQUEST")
+VERSION = (
+    200,
+    "Unsupported persisted query version: send version 1.",
+    "PERSISTED_QUERY_VERSION",
+)
+
+
+@pytest.mark.parametrize("credentials", [ALICE, {}], ids=["alice", "anonymous"])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"{nope", NOT_JSON),
+        (b"\xff\xfe", NOT_JSON),
+        (b'"{ account { id } }"', NOT_AN_OBJECT),
+        (b"null", NOT_AN_OBJECT),
+        (b"[]", NO_BATCHES),
+        (json.dumps([{"query": "{ account { id } }"}] * 2).encode(), NO_BATCHES),
+        (
+            json.dumps([{"extensions": {"persistedQuery": {"version": 2}}}]).encode(),
+            NO_BATCHES,
+        ),
+        (
+            b'{"query": "{ account { id } }", "variables": [1]}',
+            (
+                400,
+                "The GraphQL operation's `variables` must be an object or null, "
+                "if provided.",
+                "BAD_REQUEST",
+            ),
+        ),
+        (
+            b'{"query": "{ account { id } }", "operationName": 7}',
+            (400, 'Unknown operation named "7".', "BAD_REQUEST"),
+        ),
+        (b'{"extensions": {"persistedQuery": {"version": 2}}}', VERSION),
+        (b'{"query": "{ a }", "extensions": {"persistedQuery": 1}}', VERSION),
+        (
+            b'{"query": "{ a }", "extensions": '
+            b'{"persistedQuery": {"version": 1, "sha256Hash": "00"}}}',
+            (200, "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH"),
+        ),
+    ],
+)
+async def test_odd_bodies_get_the_answers_they_always_got(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    upstream: Upstream,
+    body: bytes,
+    expected: tuple[int, str, str],
+    credentials: dict[str, str],
+) -> None:
+    """The request key, the persisted-query step and strawberry each read the
+    body; whichever of them decodes it, an odd one is answered as it always was,
+    with credentials (a request key is sought) or without."""
+    status, _, answer = await send(
+        http,
+        gateway,
+        "POST",
+        data=body,
+        headers={**credentials, "Content-Type": "application/json"},
+    )
+    assert (status, answer["errors"][0]["message"], reason(answer)) == expected
+    assert upstream.calls.total() == 0
+
+
+@pytest.mark.parametrize("credentials", [ALICE, {}], ids=["alice", "anonymous"])
+async def test_odd_bodies_that_run_are_answered_as_always(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    credentials: dict[str, str],
+) -> None:
+    """A variable beyond 64 bits (no request key: orjson cannot write it back)
+    and an unknown persisted query's hash."""
+    headers = {**credentials, "Content-Type": "application/json"}
+    big = b'{"query": "{ __typename }", "variables": {"n": 18446744073709551616}}'
+    assert await send(http, gateway, "POST", data=big, headers=headers) == (
+        200,
+        ANY,
+        {"data": {"__typename": "Query"}},
+    )
+    unknown = b'{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0"}}}'
+    status, _, answer = await send(http, gateway, "POST", data=unknown, headers=headers)
+    assert (status, answer) == (
+        200,
+        {
+            "errors": [
+                {
+                    "message": "PersistedQueryNotFound",
+                    "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+                }
+            ]
+        },
+    )

@@ -10,7 +10,12 @@ import pytest
 
 from gateway.accounts.service import Generations
 from gateway.settings import Settings
-from gateway.transport.responses import RequestKey, ResponseCache, request_key
+from gateway.transport.responses import (
+    RequestKey,
+    ResponseCache,
+    json_object,
+    request_key,
+)
 from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream, metric, running_gateway
 from tests.graphql_client import GraphQLClient
@@ -215,14 +220,17 @@ def test_a_response_without_a_ttl_is_not_kept() -> None:
 
 
 def test_only_plain_single_queries_have_a_key() -> None:
-    assert request_key(b'{"query": "{ a }"}', "f") == RequestKey(
-        "f", "{ a }", None, b"{}"
-    )
-    same = request_key(b'{"query": "q", "variables": {"b": 1, "a": 2}}', "f")
-    swapped = request_key(b'{"variables": {"a": 2, "b": 1}, "query": "q"}', "f")
+    def key_of(body: bytes) -> RequestKey | None:
+        return request_key(json_object(body), "f")
+
+    assert key_of(b'{"query": "{ a }"}') == RequestKey("f", "{ a }", None, b"{}")
+    same = key_of(b'{"query": "q", "variables": {"b": 1, "a": 2}}')
+    swapped = key_of(b'{"variables": {"a": 2, "b": 1}, "query": "q"}')
     assert same == swapped
     for body in (b"[]", b"{", b'{"query": 1}', b'{"query": "q", "variables": []}'):
-        assert request_key(body, "f") is None
+        assert key_of(body) is None
+    for body in (b"\xff\xfe", b'"q"', b"null", b"[{}]"):
+        assert json_object(body) is None
 
 
 @pytest.mark.parametrize("list_ttl", [60.0, 0.0])

@@ -2,15 +2,15 @@
 its own `Exchange`, in place of untyped `request.state` attributes."""
 
 import weakref
-from dataclasses import dataclass
-from typing import Protocol, TypedDict
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict
 
 from starlette.requests import Request
 from starlette.types import Scope
 
 from gateway.accounts.service import AccountService, AccountServices, Reusable
 from gateway.metrics import Metrics
-from gateway.transport.responses import RequestKey, request_key
+from gateway.transport.responses import RequestKey, json_object, request_key
 from gateway.upstream.credentials import Credentials
 
 
@@ -57,6 +57,10 @@ class Exchange:
     by `persisted`), which strawberry executes in place of the absent `query`,
     and whether that text parsed and validated, in this request's run or in the
     one whose response it got (`valid`): only such a text is registered.
+
+    The request key and the persisted-query step both read a POST's body as a
+    JSON object (`body_object`): it is decoded once for both, and for the second
+    key a persisted query asks for.
     """
 
     request: Request
@@ -70,6 +74,8 @@ class Exchange:
     operation: str | None = None
     outcome: str | None = None
     reusable: Reusable | None = None
+    _body_object: dict[str, Any] | None = field(default=None, init=False)
+    _body_read: bool = field(default=False, init=False)
 
     @property
     def metrics(self) -> Metrics:
@@ -87,8 +93,16 @@ class Exchange:
         """
         if self.request.method != "POST" or not self.credentials.present:
             return None
-        body = await self.request.body()
-        return request_key(body, self.credentials.fingerprint, self.document)
+        payload = await self.body_object()
+        return request_key(payload, self.credentials.fingerprint, self.document)
+
+    async def body_object(self) -> dict[str, Any] | None:
+        """The body decoded, if it is a JSON object (`json_object`), at the first
+        call only: the one mapping is shared by every reader, so none changes it."""
+        if not self._body_read:
+            self._body_object = json_object(await self.request.body())
+            self._body_read = True
+        return self._body_object
 
 
 class GraphQLRequest(Request):

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.edge.request_errors import request_error
@@ -67,7 +66,7 @@ class PersistedQueries:
     async def __call__(self, exchange: Exchange, call_next: Answer) -> Response:
         store = exchange.state["documents"]
         try:
-            asked = await _asked(exchange.request)
+            asked = await _asked(exchange)
             if asked is not None:
                 await self._resolve(exchange, asked, store)
         except PersistedQueryError as refused:
@@ -132,12 +131,12 @@ _NOT_TRUSTED = (
 )
 
 
-async def _asked(request: Request) -> Asked | None:
+async def _asked(exchange: Exchange) -> Asked | None:
     """The query and persisted-query hash of a single operation request; None for
     anything else (the GraphiQL page, a batch, a body that is not JSON), which
     strawberry answers. Raises `PersistedQueryError` for a malformed
     `persistedQuery`."""
-    payload = await _payload(request)
+    payload = await _payload(exchange)
     if payload is None:
         return None
     query = payload.get("query")
@@ -151,19 +150,19 @@ async def _asked(request: Request) -> Asked | None:
     )
 
 
-async def _payload(request: Request) -> dict[str, Any] | None:
-    """The operation request as a mapping: a POST's JSON body, a GET's parameters
-    (`extensions` decoded)."""
+async def _payload(exchange: Exchange) -> dict[str, Any] | None:
+    """The operation request as a mapping: a POST's JSON body (decoded once, for
+    the request key too), a GET's parameters (`extensions` decoded)."""
+    request = exchange.request
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         if "extensions" in params:
             params["extensions"] = _decoded(params["extensions"])
         return params
-    decoded = _decoded(await request.body())
-    return decoded if isinstance(decoded, dict) else None
+    return await exchange.body_object()
 
 
-def _decoded(text: str | bytes) -> object:
+def _decoded(text: str) -> object:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:

@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -93,19 +94,25 @@ class ResponseCache:
         return len(self._entries)
 
 
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """A request body decoded, if it is a JSON object; None for anything else
+    (not JSON, not UTF-8, a batch, a string), which strawberry refuses itself."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
 def request_key(
-    body: bytes, fingerprint: str, document: str | None = None
+    payload: dict[str, Any] | None, fingerprint: str, document: str | None = None
 ) -> RequestKey | None:
-    """The key of a JSON request body, or None if it is not a plain single query;
-    `document` stands for its query (a persisted query's text).
+    """The key of a decoded request body (`json_object`), or None if it is not a
+    plain single query; `document` stands for its query (a persisted query's text).
 
     Anything odd (not JSON, a batch, wrong types) is left to strawberry to refuse.
     """
-    try:
-        payload = orjson.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(payload, dict):
+    if payload is None:
         return None
     query = payload.get("query") if document is None else document
     name = payload.get("operationName")
