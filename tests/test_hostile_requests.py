@@ -47,6 +47,17 @@ async def send(
         return response.status, dict(response.headers), await response.json()
 
 
+async def post_json(
+    http: aiohttp.ClientSession,
+    gateway: RunningServer,
+    body: bytes,
+    credentials: dict[str, str] = ALICE,
+) -> tuple[int, dict[str, str], dict]:
+    """POST `body` byte for byte, declared as JSON."""
+    headers = {**credentials, "Content-Type": "application/json"}
+    return await send(http, gateway, "POST", data=body, headers=headers)
+
+
 def reason(body: dict) -> str:
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -189,13 +200,7 @@ async def test_other_methods_are_405_with_allow(
 async def test_malformed_json_requests_are_clear_400s(
     http: aiohttp.ClientSession, gateway: RunningServer, upstream: Upstream, body: bytes
 ) -> None:
-    status, _, answer = await send(
-        http,
-        gateway,
-        "POST",
-        data=body,
-        headers={**ALICE, "Content-Type": "application/json"},
-    )
+    status, _, answer = await post_json(http, gateway, body)
     assert (status, reason(answer)) == (400, "BAD_REQUEST")
     assert answer["errors"][0]["message"]
     assert upstream.calls.total() == 0
@@ -215,12 +220,8 @@ async def test_huge_queries_are_refused_while_parsing(
     query: str,
     says: str,
 ) -> None:
-    status, _, body = await send(
-        http,
-        gateway,
-        "POST",
-        data=json.dumps({"query": query}).encode(),
-        headers={**ALICE, "Content-Type": "application/json"},
+    status, _, body = await post_json(
+        http, gateway, json.dumps({"query": query}).encode()
     )
     assert status == 200
     assert reason(body) == "GRAPHQL_PARSE_FAILED"
@@ -285,13 +286,7 @@ async def test_odd_bodies_get_the_answers_they_always_got(
     """The request key, the persisted-query step and strawberry each read the
     body; whichever of them decodes it, an odd one is answered as it always was,
     with credentials (a request key is sought) or without."""
-    status, _, answer = await send(
-        http,
-        gateway,
-        "POST",
-        data=body,
-        headers={**credentials, "Content-Type": "application/json"},
-    )
+    status, _, answer = await post_json(http, gateway, body, credentials)
     assert (status, answer["errors"][0]["message"], reason(answer)) == expected
     assert upstream.calls.total() == 0
 
@@ -304,15 +299,14 @@ async def test_odd_bodies_that_run_are_answered_as_always(
 ) -> None:
     """A variable beyond 64 bits (no request key: orjson cannot write it back)
     and an unknown persisted query's hash."""
-    headers = {**credentials, "Content-Type": "application/json"}
     big = b'{"query": "{ __typename }", "variables": {"n": 18446744073709551616}}'
-    assert await send(http, gateway, "POST", data=big, headers=headers) == (
+    assert await post_json(http, gateway, big, credentials) == (
         200,
         ANY,
         {"data": {"__typename": "Query"}},
     )
     unknown = b'{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0"}}}'
-    status, _, answer = await send(http, gateway, "POST", data=unknown, headers=headers)
+    status, _, answer = await post_json(http, gateway, unknown, credentials)
     assert (status, answer) == (
         200,
         {
