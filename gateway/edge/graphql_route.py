@@ -1,8 +1,8 @@
 """`/graphql` answered ahead of Starlette's router.
 
 Starlette runs every request through its `ExceptionMiddleware` (one more wrapped
-`send`) and its router (each route's pattern tried, a child scope built), about
-9 µs in all: under a twentieth of a warm `lists` request (bench/README). The
+`send`) and its router (each route's pattern tried, a child scope built): 8.6 %
+of the instructions of a warm `lists` request (bench/README). The
 GraphQL view takes every method and raises nothing either of them would catch,
 so the exact path is sent to it directly. Any other request, `/graphql` under a
 root path included (the router strips it), still reaches the router, where
