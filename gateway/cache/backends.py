@@ -15,7 +15,7 @@ cached is immutable (frozen models, strings, numbers). A reader must never mutat
 what it read.
 """
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import SplitResult
 
 import orjson
@@ -28,14 +28,6 @@ from gateway.cache.redis_client import ServerEpoch, connection_pool_kwargs
 
 DEFAULT_NAMESPACE = "gateway"
 REDIS_POOL_SIZE = 64
-
-
-@runtime_checkable
-class JsonModel(Protocol):
-    """A value that writes itself as JSON, as the upstream models do."""
-
-    def to_json(self) -> dict[str, object]:
-        """The value's JSON shape, which its own `from_json` reads back."""
 
 
 class JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyped
@@ -56,11 +48,15 @@ class JsonSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyp
         return orjson.loads(value)
 
 
-def _model_json(value: object) -> dict[str, object]:
-    """What orjson writes for a value it cannot write itself: a model's JSON."""
-    if isinstance(value, JsonModel):
-        return value.to_json()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+def _model_json(value: object) -> object:
+    """What orjson writes for a value it cannot write itself: a model's JSON.
+
+    Found by its `to_json` method rather than by `isinstance` of a runtime
+    `Protocol`, which on Python 3.11 costs about 6 µs a call (`getattr_static`)."""
+    to_json = getattr(value, "to_json", None)
+    if to_json is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return to_json()
 
 
 class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache is untyped
