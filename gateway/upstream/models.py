@@ -4,8 +4,9 @@ Each `from_json` reads a decoded JSON body tolerantly: fields other than the one
 the gateway cannot do without may be missing, null or of the wrong type (they
 become None, "" or False), and unknown fields are ignored. A body without what is
 essential (an object, an integer `id`, a `results` list, ...) raises
-`UpstreamBadBody`. `to_json` writes the upstream shape back, so that the cache can
-store a value as JSON and rebuild it with `from_json`.
+`UpstreamBadBody`. `to_json` writes the upstream shape back, so that Redis can
+store a value as JSON and rebuild it with `from_json` (the memory cache keeps the
+frozen value itself).
 
 The endpoints are listed in the header of `contract/schema.graphql`; the upstream
 follows TMDB v3 (https://developer.themoviedb.org/reference), whose spellings the
