@@ -94,8 +94,14 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
 
     async def multi_get(self, keys: list[str]) -> list[Any]:
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
-        stored = self._cache
-        return [stored.get(self.build_key(key)) for key in keys]
+        stored, build_key = self._cache, self.build_key
+        return [stored.get(build_key(key)) for key in keys]
+
+    def _build_key(self, key: str, namespace: str | None = None) -> str:
+        """aiocache's key, `namespace` + `key`, without its check for an `Enum`
+        key (only strings are stored here) and its call of `str.format`."""
+        prefix = self.namespace if namespace is None else namespace
+        return key if prefix is None else prefix + key
 
     async def _set(
         self, key: str, value: Any, ttl: float | None = None, **kw: Any
