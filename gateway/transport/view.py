@@ -87,7 +87,10 @@ class GraphQLView(GraphQL[Context, None]):
             response = refusal
         # Only `http_caching` may let a client keep an answer: POSTs, errors and
         # refusals never.
-        response.headers.setdefault("cache-control", "no-store")
+        # (The raw list, read in C: `headers.setdefault` builds a MutableHeaders
+        # and scans it in Python, on every request.)
+        if b"cache-control" not in dict(response.raw_headers):
+            response.raw_headers.append(_NO_STORE)
         await response(scope, receive, send)
 
     def _begin(self, request: GraphQLRequest, headers: RawHeaders) -> Exchange:
@@ -209,6 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 _ALLOW = {405: {"Allow": "GET, POST"}}
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _exchange_of(request: Request | WebSocket) -> Exchange:
