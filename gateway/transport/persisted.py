@@ -17,8 +17,7 @@ With APQ switched off and no manifest, a hash is `PERSISTED_QUERY_NOT_SUPPORTED`
 """
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.responses import Response
@@ -36,9 +35,11 @@ NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 MISMATCH = "provided sha does not match query"
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a request sent: its query text, and the hash of a persisted query."""
+class Asked(NamedTuple):
+    """What a request sent: its query text, and the hash of a persisted query.
+
+    A named tuple, built in C: every operation request makes one.
+    """
 
     query: str | None
     sha256: str | None
@@ -67,12 +68,16 @@ class PersistedQueries:
         store = exchange.state["documents"]
         try:
             asked = await _asked(exchange)
-            if asked is not None:
+            # A plain query with no manifest to hold it to has nothing to resolve
+            # nor register: most requests, which need neither step's coroutine.
+            if asked is not None and (
+                asked.sha256 is not None or self._trusted is not None
+            ):
                 await self._resolve(exchange, asked, store)
         except PersistedQueryError as refused:
             return _refusal(exchange, refused)
         response = await call_next(exchange)
-        if asked is not None and exchange.valid:
+        if asked is not None and asked.sha256 is not None and exchange.valid:
             await self._register(asked, store)
         return response
 
