@@ -8,6 +8,8 @@ header forces a preflight, which CORS settings then decide.
 https://www.apollographql.com/docs/apollo-server/security/cors#preventing-cross-site-request-forgery-csrf
 """
 
+import functools
+
 from gateway.edge.headers import RawHeaders
 
 #: A non-empty value in either of these headers forces a preflight (Apollo's names).
@@ -42,6 +44,7 @@ def is_preflighted(content_type: str | None, headers: RawHeaders) -> bool:
     return any(headers.get(name, b"").strip() for name in _PREFLIGHT_NAMES)
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same Content-Type every time
 def media_type(content_type: str) -> str:
     """`text/plain` of `Text/Plain; charset=utf-8`."""
     return content_type.split(";", 1)[0].strip().lower()
