@@ -20,6 +20,7 @@ import hashlib
 from typing import Any, NamedTuple
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.edge.request_errors import request_error
@@ -141,7 +142,11 @@ async def _asked(exchange: Exchange) -> Asked | None:
     anything else (the GraphiQL page, a batch, a body that is not JSON), which
     strawberry answers. Raises `PersistedQueryError` for a malformed
     `persistedQuery`."""
-    payload = await _payload(exchange)
+    request = exchange.request
+    if request.method == "GET":
+        payload: dict[str, Any] | None = _parameters(request)
+    else:  # a POST's JSON body, decoded once, for the request key too
+        payload = await exchange.body_object()
     if payload is None:
         return None
     query = payload.get("query")
@@ -155,16 +160,13 @@ async def _asked(exchange: Exchange) -> Asked | None:
     )
 
 
-async def _payload(exchange: Exchange) -> dict[str, Any] | None:
-    """The operation request as a mapping: a POST's JSON body (decoded once, for
-    the request key too), a GET's parameters (`extensions` decoded)."""
-    request = exchange.request
-    if request.method == "GET":
-        params: dict[str, Any] = dict(request.query_params)
-        if "extensions" in params:
-            params["extensions"] = _decoded(params["extensions"])
-        return params
-    return await exchange.body_object()
+def _parameters(request: Request) -> dict[str, Any]:
+    """A GET's parameters as the operation request they spell (`extensions`
+    decoded)."""
+    params: dict[str, Any] = dict(request.query_params)
+    if "extensions" in params:
+        params["extensions"] = _decoded(params["extensions"])
+    return params
 
 
 def _decoded(text: str) -> object:

@@ -77,7 +77,8 @@ class GraphQLView(GraphQL[Context, None]):
         refusal = refusal_before_parsing(request, headers)
         if refusal is None:
             try:
-                response = await self._answer(exchange)
+                exchange.key = await exchange.reuse_key()
+                response = await self._pipeline(exchange)
             except HTTPException as exc:
                 refusal = request_error(
                     exc.status_code, exc.reason, headers=_ALLOW.get(exc.status_code)
@@ -117,10 +118,6 @@ class GraphQLView(GraphQL[Context, None]):
             if value:
                 picked.append((name, value.decode("latin-1")))
         return Credentials(tuple(picked))
-
-    async def _answer(self, exchange: Exchange) -> Response:
-        exchange.key = await exchange.reuse_key()
-        return await self._pipeline(exchange)
 
     async def _execute(self, exchange: Exchange) -> Response:
         """The last step: strawberry parses, validates and executes."""
