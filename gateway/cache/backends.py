@@ -121,6 +121,22 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
             await self._delete(next(iter(self._cache)))
 
 
+class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache is untyped
+    """aiocache's Redis backend, reading generations without its per-call wrappers.
+
+    Every kept response on Redis checks its lists' generations with one MGET
+    (batched across the requests in flight): aiocache's `multi_get` wrapped it
+    in four coroutines, an environment read, the plugin hooks and a debug line
+    built even when not logged, and decoded each value to text before the JSON
+    decoder, which reads the bytes themselves. Keys are aiocache's own.
+    """
+
+    async def multi_get(self, keys: list[str]) -> list[Any]:
+        values = await self.client.mget(*[self.build_key(key) for key in keys])
+        loads = self._serializer.loads
+        return [loads(value) for value in values]
+
+
 def memory_backend(max_entries: int, *, namespace: str) -> BaseCache:
     """The in-process backend, holding at most `max_entries` values as stored."""
     # No operation timeout: nothing in memory waits, and aiocache's timeout
@@ -139,7 +155,7 @@ def redis_backend(
     aiocache's own timeout is off: redis-py's bound every wait already, and
     aiocache's would cost a task per call and cut the retry short.
     """
-    return RedisCache(
+    return _RedisCache(
         serializer=JsonSerializer(),
         namespace=namespace,
         endpoint=parts.hostname or "127.0.0.1",
