@@ -8,10 +8,12 @@ from dataclasses import replace
 import aiohttp
 import pytest
 import redis.asyncio
+from multidict import CIMultiDict
 from redis.crc import key_slot
 
 from gateway.reference_api import ALICE, BOB
 from gateway.settings import Settings
+from harness.servers import RunningServer
 from tests.conftest import ALICE as ALICE_HEADERS
 from tests.conftest import BOB as BOB_HEADERS
 from tests.conftest import Upstream, running_gateway
@@ -167,3 +169,22 @@ async def test_the_keys_of_an_accounts_lists_share_one_cluster_slot(
     assert len(keys) == 6  # three generations and three pages
     assert all(f"{{a:{ALICE.id}}}".encode() in key for key in keys)
     assert len({key_slot(key) for key in keys}) == 1
+
+
+async def test_a_repeated_credential_header_counts_as_its_first_value(
+    http: aiohttp.ClientSession, gateway: RunningServer
+) -> None:
+    # Each order twice: the second answer is a kept response, which must be the
+    # first value's too, never the other caller's.
+    for first, second, account_id in (
+        (ALICE_HEADERS, BOB_HEADERS, ALICE.id),
+        (BOB_HEADERS, ALICE_HEADERS, BOB.id),
+    ) * 2:
+        headers = CIMultiDict([*first.items(), *second.items()])
+        async with http.post(
+            f"{gateway.url}/graphql",
+            json={"query": "{ account { id } }"},
+            headers=headers,
+        ) as response:
+            body = await response.json()
+        assert body == {"data": {"account": {"id": account_id}}}

@@ -94,8 +94,14 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
 
     async def multi_get(self, keys: list[str]) -> list[Any]:
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
-        stored = self._cache
-        return [stored.get(self.build_key(key)) for key in keys]
+        stored, build_key = self._cache, self.build_key
+        return [stored.get(build_key(key)) for key in keys]
+
+    def _build_key(self, key: str, namespace: str | None = None) -> str:
+        """aiocache's key, `namespace` + `key`, without its check for an `Enum`
+        key (only strings are stored here) and its call of `str.format`."""
+        prefix = self.namespace if namespace is None else namespace
+        return key if prefix is None else prefix + key
 
     async def _set(
         self, key: str, value: Any, ttl: float | None = None, **kw: Any
@@ -113,6 +119,22 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
     async def _evict_overflow(self) -> None:
         while len(self._cache) > self._max_entries:
             await self._delete(next(iter(self._cache)))
+
+
+class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache is untyped
+    """aiocache's Redis backend, reading generations without its per-call wrappers.
+
+    Every kept response on Redis checks its lists' generations with one MGET
+    (batched across the requests in flight): aiocache's `multi_get` wrapped it
+    in four coroutines, an environment read, the plugin hooks and a debug line
+    built even when not logged, and decoded each value to text before the JSON
+    decoder, which reads the bytes themselves. Keys are aiocache's own.
+    """
+
+    async def multi_get(self, keys: list[str]) -> list[Any]:
+        values = await self.client.mget(*[self.build_key(key) for key in keys])
+        loads = self._serializer.loads
+        return [loads(value) for value in values]
 
 
 def memory_backend(max_entries: int, *, namespace: str) -> BaseCache:
@@ -133,7 +155,7 @@ def redis_backend(
     aiocache's own timeout is off: redis-py's bound every wait already, and
     aiocache's would cost a task per call and cut the retry short.
     """
-    return RedisCache(
+    return _RedisCache(
         serializer=JsonSerializer(),
         namespace=namespace,
         endpoint=parts.hostname or "127.0.0.1",

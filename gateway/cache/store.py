@@ -65,6 +65,7 @@ that restarts meanwhile is a new epoch, which holds no older list at all.
 """
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -200,11 +201,16 @@ class Cache:
         """
         if not keys:
             return []
-        if self._batched_reads is None:
-            return await self._attempt(
-                lambda epoch: self._read_generations(epoch, keys), None
-            )
-        return await self._batched_reads.load(tuple(keys))
+        if self._batched_reads is not None:
+            return await self._batched_reads.load(tuple(keys))
+        if self._server_epoch is None and not self._pending:
+            # In process there is no server run to follow, no round trip to
+            # fail, and no bump left to replay: `_attempt`'s steps (a coroutine
+            # each) would change nothing, and every kept response reads here.
+            return await self._read_generations(FIXED_EPOCH, keys)
+        return await self._attempt(
+            lambda epoch: self._read_generations(epoch, keys), None
+        )
 
     async def bump(self, key: str) -> bool:
         """Move the generation under `key` on, so entries stored under it go unread.
@@ -322,9 +328,8 @@ class Cache:
         self, epoch: str, keys: Sequence[str]
     ) -> list[int | None]:
         values = await self._backend.multi_get([_key(epoch, key) for key in keys])
-        return [
-            None if value is None else _qualified(epoch, int(value)) for value in values
-        ]
+        run = _run_bits(epoch)
+        return [None if value is None else run | int(value) for value in values]
 
     async def _seed_generation(self, epoch: str, key: str) -> None:
         try:
@@ -359,7 +364,13 @@ def _qualified(epoch: str, counter: int) -> int:
 
     Counters start from the clock in nanoseconds, below 2**63 until 2262.
     """
-    return int(epoch, 16) << 64 | counter
+    return _run_bits(epoch) | counter
+
+
+@functools.lru_cache(maxsize=8)  # one epoch per server run
+def _run_bits(epoch: str) -> int:
+    """The high bits that `_qualified` sets for the run `epoch`."""
+    return int(epoch, 16) << 64
 
 
 async def _ignore_failure(error: Exception) -> None:

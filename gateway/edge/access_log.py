@@ -19,7 +19,6 @@ import socket
 import time
 from typing import Protocol
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.edge.request_id import HEADER, accept_request_id
@@ -61,9 +60,12 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accept_request_id(Headers(scope=scope).get(HEADER))
-        arrived = time.time()
-        started = time.perf_counter()
+        request_id = accept_request_id(_incoming_id(scope["headers"]))
+        # Whether this request gets a line is decided as it arrives: only then
+        # are its clocks read.
+        logged = LOGGER.isEnabledFor(logging.INFO)
+        arrived = time.time() if logged else 0.0
+        started = time.perf_counter() if logged else 0.0
         status = 500  # what the client sees if the app fails before answering
 
         async def send_with_id(message: Message) -> None:
@@ -80,7 +82,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             reported: Reported | None = scope.pop(_REPORTED, None)
-            if LOGGER.isEnabledFor(logging.INFO):
+            if logged:
                 took = time.perf_counter() - started
                 line = self._line(scope, reported, request_id, status, arrived, took)
                 LOGGER.info(line)
@@ -112,6 +114,18 @@ class AccessLogMiddleware:
             },
             separators=(",", ":"),
         )
+
+
+def _incoming_id(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The caller's `X-Request-ID`, if sent (the first one).
+
+    A plain scan of the few headers: Starlette's `Headers.get` would also encode
+    the name and raise and catch a KeyError for the usual request, which has none.
+    """
+    for name, value in headers:
+        if name == _HEADER_NAME:
+            return value.decode("latin-1")
+    return None
 
 
 def _iso_utc(timestamp: float) -> str:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.edge import csrf
+from gateway.edge.headers import RawHeaders, text
 
 JSON = "application/json"
 
@@ -43,17 +44,19 @@ def request_error(
     return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
 
 
-def refusal_before_parsing(request: Request) -> Response | None:
+def refusal_before_parsing(request: Request, headers: RawHeaders) -> Response | None:
     """The answer to an operation request refused before its body is read, if any:
-    a request a browser could have sent cross-site, or a body that is not JSON."""
-    is_get = request.method == "GET"
-    if not (
-        request.method == "POST" or (is_get and is_operation(request.query_params))
-    ):
+    a request a browser could have sent cross-site, or a body that is not JSON.
+    `headers` are the request's (`first_values`)."""
+    method = request.method
+    is_get = method == "GET"
+    if not (method == "POST" or (is_get and is_operation(request.query_params))):
         return None  # the GraphiQL page, or a method strawberry refuses
-    if not csrf.is_preflighted(request.headers):
-        return request_error(400, csrf.message(request.method), reason="CSRF_PREVENTED")
-    content_type = csrf.media_type(request.headers.get("content-type", ""))
+    content_type = text(headers, b"content-type")
+    if content_type is not None:
+        content_type = csrf.media_type(content_type)
+    if not csrf.is_preflighted(content_type, headers):
+        return request_error(400, csrf.message(method), reason="CSRF_PREVENTED")
     if not is_get and content_type != JSON:
         return request_error(
             415,

@@ -5,7 +5,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Scope
 
 from gateway.accounts.service import AccountService, AccountServices, Reusable
@@ -126,3 +126,25 @@ class GraphQLRequest(Request):
     @exchange.setter
     def exchange(self, exchange: Exchange) -> None:
         self._exchange = weakref.ref(exchange)
+
+    async def body(self) -> bytes:
+        """The whole body, read straight from `receive`.
+
+        Starlette's own goes through its `stream()`, an async generator, in an
+        `aclosing` block: several objects and frames per request for what is
+        nearly always one message. What it keeps (`_body`, and `_is_disconnected`
+        when the client went away) is kept alike, so `stream()` and `form()`
+        still find it.
+        """
+        if not hasattr(self, "_body"):
+            chunks = []
+            more = True
+            while more:
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    self._is_disconnected = True
+                    raise ClientDisconnect
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            self._body = b"".join(chunks)
+        return self._body

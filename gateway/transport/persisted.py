@@ -17,10 +17,10 @@ With APQ switched off and no manifest, a hash is `PERSISTED_QUERY_NOT_SUPPORTED`
 """
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.edge.request_errors import request_error
@@ -36,9 +36,11 @@ NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 MISMATCH = "provided sha does not match query"
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a request sent: its query text, and the hash of a persisted query."""
+class Asked(NamedTuple):
+    """What a request sent: its query text, and the hash of a persisted query.
+
+    A named tuple, built in C: every operation request makes one.
+    """
 
     query: str | None
     sha256: str | None
@@ -67,12 +69,16 @@ class PersistedQueries:
         store = exchange.state["documents"]
         try:
             asked = await _asked(exchange)
-            if asked is not None:
+            # A plain query with no manifest to hold it to has nothing to resolve
+            # nor register: most requests, which need neither step's coroutine.
+            if asked is not None and (
+                asked.sha256 is not None or self._trusted is not None
+            ):
                 await self._resolve(exchange, asked, store)
         except PersistedQueryError as refused:
             return _refusal(exchange, refused)
         response = await call_next(exchange)
-        if asked is not None and exchange.valid:
+        if asked is not None and asked.sha256 is not None and exchange.valid:
             await self._register(asked, store)
         return response
 
@@ -136,7 +142,11 @@ async def _asked(exchange: Exchange) -> Asked | None:
     anything else (the GraphiQL page, a batch, a body that is not JSON), which
     strawberry answers. Raises `PersistedQueryError` for a malformed
     `persistedQuery`."""
-    payload = await _payload(exchange)
+    request = exchange.request
+    if request.method == "GET":
+        payload: dict[str, Any] | None = _parameters(request)
+    else:  # a POST's JSON body, decoded once, for the request key too
+        payload = await exchange.body_object()
     if payload is None:
         return None
     query = payload.get("query")
@@ -150,16 +160,13 @@ async def _asked(exchange: Exchange) -> Asked | None:
     )
 
 
-async def _payload(exchange: Exchange) -> dict[str, Any] | None:
-    """The operation request as a mapping: a POST's JSON body (decoded once, for
-    the request key too), a GET's parameters (`extensions` decoded)."""
-    request = exchange.request
-    if request.method == "GET":
-        params: dict[str, Any] = dict(request.query_params)
-        if "extensions" in params:
-            params["extensions"] = _decoded(params["extensions"])
-        return params
-    return await exchange.body_object()
+def _parameters(request: Request) -> dict[str, Any]:
+    """A GET's parameters as the operation request they spell (`extensions`
+    decoded)."""
+    params: dict[str, Any] = dict(request.query_params)
+    if "extensions" in params:
+        params["extensions"] = _decoded(params["extensions"])
+    return params
 
 
 def _decoded(text: str) -> object:

@@ -21,16 +21,20 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from gateway.accounts.service import Generations
 
 
-@dataclass(frozen=True, slots=True)
-class RequestKey:
-    """What a response depends on besides list generations."""
+class RequestKey(NamedTuple):
+    """What a response depends on besides list generations.
+
+    A named tuple: built, hashed and compared in C, where a frozen dataclass
+    does all three in Python, and every request to `/graphql` makes one and
+    looks it up.
+    """
 
     fingerprint: str
     query: str

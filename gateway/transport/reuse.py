@@ -18,7 +18,7 @@ from starlette.responses import Response
 from gateway.accounts.single_flight import SingleFlight
 from gateway.transport.exchange import Exchange
 from gateway.transport.pipeline import Answer
-from gateway.transport.responses import RequestKey, ResponseCache
+from gateway.transport.responses import ResponseCache
 
 
 class KeptResponses:
@@ -31,24 +31,19 @@ class KeptResponses:
         key = exchange.key
         if key is None:
             return await call_next(exchange)
-        if (body := await self._current(exchange, key)) is not None:
+        # Served only while every list in it is current.
+        kept = self._responses.get(key)
+        if kept is not None and await exchange.accounts.is_current(kept.generations):
             exchange.valid = True  # it was kept from a run without errors
             exchange.conclude(key.operation_name, "ok")
             exchange.metrics.responses_reused.inc()
-            return Response(body, media_type=exchange.media_type)
+            return Response(kept.body, media_type=exchange.media_type)
         response = await call_next(exchange)
         reusable = exchange.reusable
         if reusable is not None and response.status_code == 200:
             body = bytes(response.body)
             self._responses.put(key, body, reusable.generations, reusable.ttl)
         return response
-
-    async def _current(self, exchange: Exchange, key: RequestKey) -> bytes | None:
-        """The kept body for `key`, if every list in it is current."""
-        entry = self._responses.get(key)
-        if entry is None or not await exchange.accounts.is_current(entry.generations):
-            return None
-        return entry.body
 
 
 class SharedExecutions:

@@ -13,6 +13,7 @@ that is not JSON); every refusal, strawberry's own included, is answered in the
 GraphQL error shape and counted.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from gateway.edge import access_log
+from gateway.edge.headers import RawHeaders, first_values, text
 from gateway.edge.request_errors import (
     JSON,
     is_operation,
@@ -58,7 +60,11 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._ide = ide
-        self._forwarded_headers = forwarded_headers
+        # Each forwarded header's name as configured (as it goes upstream), and
+        # as the ASGI scope spells it.
+        self._forwarded_headers = tuple(
+            (name, name.lower().encode("latin-1")) for name in forwarded_headers
+        )
         self._pipeline = chain(steps, self._execute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,11 +72,13 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = GraphQLRequest(scope, receive)
-        exchange = self._begin(request)
-        refusal = refusal_before_parsing(request)
+        headers = first_values(scope["headers"])
+        exchange = self._begin(request, headers)
+        refusal = refusal_before_parsing(request, headers)
         if refusal is None:
             try:
-                response = await self._answer(exchange)
+                exchange.key = await exchange.reuse_key()
+                response = await self._pipeline(exchange)
             except HTTPException as exc:
                 refusal = request_error(
                     exc.status_code, exc.reason, headers=_ALLOW.get(exc.status_code)
@@ -80,27 +88,36 @@ class GraphQLView(GraphQL[Context, None]):
             response = refusal
         # Only `http_caching` may let a client keep an answer: POSTs, errors and
         # refusals never.
-        response.headers.setdefault("cache-control", "no-store")
+        # (The raw list, read in C: `headers.setdefault` builds a MutableHeaders
+        # and scans it in Python, on every request.)
+        if b"cache-control" not in dict(response.raw_headers):
+            response.raw_headers.append(_NO_STORE)
         await response(scope, receive, send)
 
-    def _begin(self, request: GraphQLRequest) -> Exchange:
+    def _begin(self, request: GraphQLRequest, headers: RawHeaders) -> Exchange:
         """The request's exchange, reachable from strawberry's hooks and the log."""
         state = lifespan_state(request.scope)
-        credentials = Credentials.from_headers(request.headers, self._forwarded_headers)
+        credentials = self._credentials(headers)
         exchange = Exchange(
             request,
             state,
             credentials,
             state["accounts"].for_caller(credentials),
-            _response_media_type(request.headers.get("accept", "")),
+            _response_media_type(text(headers, b"accept") or ""),
         )
         request.exchange = exchange
         access_log.report(request.scope, exchange)
         return exchange
 
-    async def _answer(self, exchange: Exchange) -> Response:
-        exchange.key = await exchange.reuse_key()
-        return await self._pipeline(exchange)
+    def _credentials(self, headers: RawHeaders) -> Credentials:
+        """The forwarded headers the request sent, non-empty, in the configured
+        order (as `Credentials.from_headers` picks them)."""
+        picked = []
+        for name, raw_name in self._forwarded_headers:
+            value = headers.get(raw_name)
+            if value:
+                picked.append((name, value.decode("latin-1")))
+        return Credentials(tuple(picked))
 
     async def _execute(self, exchange: Exchange) -> Response:
         """The last step: strawberry parses, validates and executes."""
@@ -192,6 +209,7 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 _ALLOW = {405: {"Allow": "GET, POST"}}
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _exchange_of(request: Request | WebSocket) -> Exchange:
@@ -207,6 +225,7 @@ def _outcome(result: ExecutionResult) -> str:
     return str(extensions.get("code", "INTERNAL_SERVER_ERROR"))
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same Accept every time
 def _response_media_type(accept: str) -> str:
     """`application/graphql-response+json` when the client lists it before JSON."""
     offered = [part.split(";")[0].strip() for part in accept.split(",")]

@@ -19,10 +19,11 @@ class Credentials:
     fingerprint: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        digest = hashlib.sha256()
-        for name, value in self.headers:
-            digest.update(f"{name.lower()}\0{value}\0".encode())
-        object.__setattr__(self, "fingerprint", digest.hexdigest())
+        # One digest of all the headers at once: the same as one update per
+        # header, for a call fewer per header.
+        text = "".join([f"{name.lower()}\0{value}\0" for name, value in self.headers])
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        object.__setattr__(self, "fingerprint", digest)
 
     @classmethod
     def from_headers(
