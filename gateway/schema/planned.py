@@ -48,6 +48,7 @@ from graphql.execution.collect_fields import (
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.types.field import StrawberryField
 
+from gateway.schema import awaitables
 from gateway.schema.acyclic import AcyclicExecutor
 from gateway.schema.compiled_items import ItemCompleter, compile_item
 from gateway.schema.shared_collections import SharedCollections, node_ids
@@ -220,12 +221,20 @@ class PlannedExecutor(AcyclicExecutor):
         else:
             return GENERIC
         is_awaitable = self.is_awaitable
+        judged = is_awaitable in awaitables.PREDICATES
+        # The last type of item whose instances are never awaitable: items of one
+        # list are mostly of one type, and then need not each be asked.
+        plain: type | None = None
         # Each item's compiled selection, by the name of the type it resolves to.
         completers: dict[str, ItemCompleter | None] = {}
         completed: list[Any] = []
         for item in items:
-            if is_awaitable(item):
-                return GENERIC
+            kind: type = type(item)
+            if kind is not plain:
+                if is_awaitable(item):
+                    return GENERIC
+                if judged and awaitables.never_awaitable(kind):
+                    plain = kind
             if resolve_type is None:
                 name = named.name
             else:
