@@ -21,12 +21,13 @@ hands the whole list back to graphql-core.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from graphql import (
+    FieldNode,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -45,13 +46,21 @@ from graphql.execution.collect_fields import (
     FieldDetailsList,
     GroupedFieldSet,
 )
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.types.field import StrawberryField
 
 from gateway.schema import awaitables
 from gateway.schema.acyclic import AcyclicExecutor
 from gateway.schema.compiled_items import ItemCompleter, compile_item
-from gateway.schema.shared_collections import SharedCollections, node_ids
+from gateway.schema.shared_collections import (
+    FieldCall,
+    SharedCollections,
+    immutable,
+    node_ids,
+    reads_variables,
+)
 
 #: What `LeafPlan.complete` returns when graphql-core must complete the field.
 GENERIC = object()
@@ -268,6 +277,87 @@ class PlannedExecutor(AcyclicExecutor):
             shared.subfields[key] = collected
         return collected
 
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_field`, with a prepared operation's arguments
+        taken from its memo where they read no variable (`FieldCall`)."""
+        call = self._field_call(parent_type, field_details_list)
+        if call is None:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        definition = call.definition
+        return_type = definition.type
+        resolve = definition.resolve or self.field_resolver
+        info = self.build_resolve_info(
+            definition, to_nodes(field_details_list), parent_type, path
+        )
+        try:
+            result = resolve(source, info, **call.arguments)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type,
+                    field_details_list,
+                    info,
+                    path,
+                    result,
+                    position_context,
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+                return _completed_later(
+                    self, completed, return_type, field_details_list, path
+                )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed
+
+    def _field_call(
+        self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> FieldCall | None:
+        """The field's definition and arguments from the prepared operation's
+        memo; None where graphql-core must coerce them (or there is no memo)."""
+        shared = self._shared
+        if shared is None or self._has_middleware():
+            return None
+        first = field_details_list[0]
+        key = (parent_type, id(first.node))
+        if key in shared.calls:
+            return shared.calls[key]
+        call = self._coerced_call(parent_type, first.node)
+        shared.calls[key] = call
+        return call
+
+    def _coerced_call(
+        self, parent_type: GraphQLObjectType, node: FieldNode
+    ) -> FieldCall | None:
+        """The field's arguments as graphql-core coerces them, if they are the
+        same for every run: read from no variable, coerced without error, and
+        immutable."""
+        definition = self.schema.get_field(parent_type, node.name.value)
+        if definition is None or reads_variables(node):
+            return None
+        try:
+            arguments = (
+                get_argument_values(definition, node)
+                if definition.args or node.arguments
+                else {}
+            )
+        except Exception:
+            return None
+        if not all(immutable(value) for value in arguments.values()):
+            return None
+        return FieldCall(definition, arguments)
+
     def _item_completer(
         self, name: str, named: GraphQLNamedType, field_details_list: FieldDetailsList
     ) -> ItemCompleter | None:
@@ -397,6 +487,21 @@ async def _gathered(results: dict[str, Any], awaitable_fields: list[str]) -> Any
         awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
         results.update(zip(awaitable_fields, awaited, strict=True))
     return results
+
+
+async def _completed_later(
+    executor: PlannedExecutor,
+    completed: Awaitable[Any],
+    return_type: GraphQLOutputType,
+    field_details_list: FieldDetailsList,
+    path: Path,
+) -> Any:
+    """A field's completion awaited, its error handled, as graphql-core does."""
+    try:
+        return await completed
+    except Exception as raw_error:
+        executor.handle_field_error(raw_error, return_type, field_details_list, path)
+        return None
 
 
 def planned_executor(
