@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -167,3 +168,26 @@ async def test_the_keys_of_an_accounts_lists_share_one_cluster_slot(
     assert len(keys) == 6  # three generations and three pages
     assert all(f"{{a:{ALICE.id}}}".encode() in key for key in keys)
     assert len({key_slot(key) for key in keys}) == 1
+
+
+async def test_a_pages_key_is_spelled_as_older_replicas_spell_it(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
+) -> None:
+    """Replicas of different versions share one Redis: were a page's key spelled
+    otherwise, each would miss the pages the others stored."""
+    settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
+    async with running_gateway(settings) as server:
+        assert (await client_for(server, ALICE_HEADERS).query(LISTS)).errors == []
+    raw = redis.asyncio.from_url(redis_url)
+    try:
+        keys = [key.decode() for key in await raw.keys("*") if b":list:" in key]
+    finally:
+        await raw.aclose()
+    # namespace:epoch:list:..., with the generation in the middle
+    head = r"^[^:]+:[0-9a-f]+:(list:\{a:\d+\}:[a-z]+:[a-z]+):\d+:"
+    spelled = {re.sub(head, r"\1:GEN:", key) for key in keys}
+    assert spelled == {
+        f"list:{{a:{ALICE.id}}}:favorites:movie:GEN:1:en-US:created_at.desc",
+        f"list:{{a:{ALICE.id}}}:watchlist:tv:GEN:1:en-US:created_at.desc",
+        f"list:{{a:{ALICE.id}}}:rated:movie:GEN:1:en-US:created_at.desc",
+    }

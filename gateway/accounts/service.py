@@ -519,12 +519,16 @@ def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> st
 def _list_key(
     account_id: int, list_name: ListName, query: ListQuery, generation: int
 ) -> str:
-    return LIST_KEY.format(
-        account=_account_tag(account_id),
-        list=list_name.value,
-        kind=query.kind.value,
-        generation=generation,
-        page=query.page,
-        language=query.language,
-        sort=query.sort.value,
+    """`LIST_KEY` spelled out, from the list's part kept (`_list_of`) and the
+    rest: formatting the template with every field cost about 4 µs a page."""
+    return (
+        f"{_list_of(account_id, list_name, query.kind)}:{generation}"
+        f":{query.page}:{query.language}:{query.sort._value_}"
     )
+
+
+@functools.lru_cache(maxsize=GENERATION_KEYS_KEPT)
+def _list_of(account_id: int, list_name: ListName, kind: MediaKind) -> str:
+    """The fields of `LIST_KEY` up to `{kind}`, kept as `_generation_key` is:
+    an enum's `value` is a Python property, a few of them a key."""
+    return f"list:{_account_tag(account_id)}:{list_name.value}:{kind.value}"
