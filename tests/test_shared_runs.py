@@ -96,6 +96,36 @@ async def test_kept_outcomes_are_served_until_cleared(
 
 
 @pytest.mark.parametrize("keep", [True, False])
+async def test_only_a_kept_run_that_ended_with_a_value_gives_it(keep: bool) -> None:
+    runs = SharedRuns[str, int](keep=keep)
+    work = Work()
+    assert runs.value("k") is None
+    first = await _running(runs, work)
+    assert runs.value("k") is None  # still running
+    work.release.set()
+    assert await _outcomes(first) == [1]
+    assert runs.value("k") == (1 if keep else None)
+    runs.clear()
+    assert runs.value("k") is None
+
+
+async def test_a_failed_or_abandoned_run_gives_no_value() -> None:
+    runs = SharedRuns[str, int](keep=True)
+    failing = Work(ValueError)
+    failing.release.set()
+    with pytest.raises(ValueError):
+        await runs.run("k", failing)
+    assert runs.value("k") is None
+    abandoned = Work()
+    first = asyncio.ensure_future(runs.run("other", abandoned))
+    await abandoned.started.wait()
+    first.cancel()
+    await asyncio.wait([first], timeout=HANG)
+    assert first.cancelled()
+    assert runs.value("other") is None
+
+
+@pytest.mark.parametrize("keep", [True, False])
 async def test_a_run_begun_before_a_clear_is_not_shared_after_it(keep: bool) -> None:
     """As after a write: whoever asks from then on must not get what was read
     before it, and a new run must not be forgotten when the old one ends."""

@@ -188,7 +188,14 @@ class AccountService:
         self._invalidation_pending = False
 
     async def account(self) -> Account:
-        """The caller's account, fetched at most once per request."""
+        """The caller's account, fetched at most once per request.
+
+        Once known it is read straight from the memo: every list of a request
+        asks for it again (`served_account` already noted its age).
+        """
+        known = self._account.value(None)
+        if known is not None:
+            return known.value
         return (await self.served_account()).value
 
     async def served_account(self) -> Served[Account]:
