@@ -328,6 +328,28 @@ async def test_a_prepared_operation_runs_as_the_request_names_it(
         assert await _post(http, planned, body) == await _post(http, generic, body)
 
 
+@pytest.mark.parametrize(
+    "variables",
+    [{"media": "BOOK"}, {}, {"media": None}, {"media": ["TV"]}],
+)
+async def test_a_prepared_operation_refuses_variables_as_graphql_core_does(
+    gateways: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    variables: dict[str, Any],
+) -> None:
+    """Its variables are coerced afresh for each run, errors and all."""
+    planned, generic = gateways
+    good = json.dumps({"query": ARGUMENT_VARIABLE, "variables": {"media": "TV"}})
+    for _ in range(2):  # prepared by the first
+        assert await _post(http, planned, good.encode()) == await _post(
+            http, generic, good.encode()
+        )
+    body = json.dumps({"query": ARGUMENT_VARIABLE, "variables": variables}).encode()
+    answer = await _post(http, planned, body)
+    assert answer == await _post(http, generic, body)
+    assert b'"errors"' in answer[1]
+
+
 async def test_a_prepared_mutation_is_still_refused_over_get(
     gateways: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
 ) -> None:
