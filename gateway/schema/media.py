@@ -4,6 +4,7 @@ The list items are the upstream models themselves (`models.MediaItem`): each
 field of Movie and TvShow is the model's attribute of the same name, and
 `is_type_of` accepts the model of its kind, so a page is served without a copy
 of each item (a strawberry object per item cost about 4 % of a cold request).
+The page is the upstream's too (`models.MediaPage`), its items a tuple.
 """
 
 from typing import Any, NoReturn, cast
@@ -135,13 +136,10 @@ class MediaPage:
 
     @classmethod
     def from_model(cls, page: models.MediaPage) -> "MediaPage":
-        """The page, its items the upstream models themselves."""
-        return cls(
-            page=page.page,
-            total_pages=page.total_pages,
-            total_results=page.total_results,
-            results=cast(list[Media], list(page.results)),
-        )
+        """The upstream page itself, as its items are: it has every field of
+        this type under the same name, and an object type asks nothing of what
+        it completes. A copy cost about 6 K instructions a page."""
+        return cast(MediaPage, page)
 
 
 def media_of(item: models.MediaItem) -> Media:
