@@ -28,8 +28,11 @@ from typing import Any, ClassVar, cast
 
 from graphql import (
     FieldNode,
+    GraphQLField,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
@@ -147,6 +150,50 @@ def leaf_plans(
 
 
 @dataclass(frozen=True, slots=True)
+class ListPlan:
+    """How to complete a list field of non-null objects that is a plain
+    attribute (a page's `results`): read it, then complete its items in one loop
+    (`PlannedExecutor._planned_items`), without graphql-core's generic steps from
+    the field down to its items."""
+
+    read: Callable[[Any], Any]
+    definition: GraphQLField
+    item_type: GraphQLNonNull[Any]
+
+
+ListPlans = Mapping[tuple[str, str], ListPlan]
+
+
+def list_plans(
+    schema: GraphQLSchema, default_resolver: Callable[..., Any]
+) -> ListPlans:
+    """The plan of every plain list field of non-null objects (or interfaces,
+    or unions), keyed by (object type, field name); plain as in `leaf_plans`."""
+    plans: dict[tuple[str, str], ListPlan] = {}
+    if default_resolver is not getattr:
+        return plans
+    for type_ in schema.type_map.values():
+        if not is_object_type(type_) or type_.name.startswith("__"):
+            continue
+        assert isinstance(type_, GraphQLObjectType)
+        for name, field in type_.fields.items():
+            definition = field.extensions.get("strawberry-definition")
+            listed = field.type.of_type if is_non_null_type(field.type) else field.type
+            if (
+                isinstance(definition, StrawberryField)
+                and definition.is_basic_field
+                and getattr(field.resolve, "_is_default", False)
+                and isinstance(listed, GraphQLList)
+                and isinstance(listed.of_type, GraphQLNonNull)
+                and not is_leaf_type(listed.of_type.of_type)
+            ):
+                plans[(type_.name, name)] = ListPlan(
+                    attrgetter(definition.python_name), field, listed.of_type
+                )
+    return plans
+
+
+@dataclass(frozen=True, slots=True)
 class _TypeName:
     """`__typename` of an object type: its name, whatever the source."""
 
@@ -174,6 +221,7 @@ class PlannedExecutor(Acyclic):
     """
 
     plans: ClassVar[LeafPlans] = {}
+    lists: ClassVar[ListPlans] = {}
     #: Strawberry's, so that resolvers read what they read under its executor:
     #: the variables' coerced values and the operation's extensions.
     build_resolve_info = cast(
@@ -227,13 +275,10 @@ class PlannedExecutor(Acyclic):
         items: Iterable[Any],
     ) -> Any:
         """The completed items, or `GENERIC`. Only a list or tuple of non-null
-        items, none of them streamed: graphql-core then iterates it afresh, and
-        what the loop ran (type resolution, `is_type_of`, reads) is pure here."""
-        if (
-            not is_non_null_type(item_type)
-            or type(items) not in (list, tuple)
-            or self.get_stream_usage(field_details_list, path) is not None
-        ):
+        items: graphql-core then iterates it afresh, and what the loop ran (type
+        resolution, `is_type_of`, reads) is pure here. None is streamed: the
+        schema has no @stream (`planned_executor` refuses one)."""
+        if not is_non_null_type(item_type) or type(items) not in (list, tuple):
             return GENERIC
         named = item_type.of_type
         if isinstance(named, GraphQLObjectType):
@@ -276,6 +321,31 @@ class PlannedExecutor(Acyclic):
                 return GENERIC
             completed.append(value)
         return completed
+
+    def _listed(
+        self,
+        plan: ListPlan,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        """A planned list field's completed items, or `GENERIC`: read as its
+        resolver reads it, given the info graphql-core would give, its items
+        completed as `complete_iterable_value` completes them. Anything raised
+        is left to graphql-core, which runs the same again and handles it."""
+        try:
+            items = plan.read(source)
+            if type(items) not in (list, tuple):
+                return GENERIC
+            info = self.build_resolve_info(
+                plan.definition, to_nodes(field_details_list), parent_type, path
+            )
+            return self._planned_items(
+                plan.item_type, field_details_list, info, path, items
+            )
+        except Exception:
+            return GENERIC
 
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -458,16 +528,30 @@ class PlannedExecutor(Acyclic):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plans = self.plans
+        plans, lists = self.plans, self.lists
         type_name = parent_type.name
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
             for response_name, field_details_list in grouped_field_set.items():
-                plan = plans.get((type_name, field_details_list[0].node.name.value))
+                key = (type_name, field_details_list[0].node.name.value)
+                plan = plans.get(key)
                 if plan is not None:
                     value = plan.complete(source_value)
+                    if value is not GENERIC:
+                        results[response_name] = value
+                        continue
+                field_path = Path(path, response_name, type_name)
+                listed = lists.get(key)
+                if listed is not None:
+                    value = self._listed(
+                        listed,
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        field_path,
+                    )
                     if value is not GENERIC:
                         results[response_name] = value
                         continue
@@ -475,7 +559,7 @@ class PlannedExecutor(Acyclic):
                     parent_type,
                     source_value,
                     field_details_list,
-                    Path(path, response_name, type_name),
+                    field_path,
                     position_context,
                 )
                 if result is not Undefined:
@@ -527,4 +611,7 @@ def planned_executor(
     if schema.get_directive("defer") or schema.get_directive("stream"):
         raise ValueError("the planned executor delivers nothing incrementally")
     plans = leaf_plans(schema, default_resolver)
-    return type("SchemaPlannedExecutor", (PlannedExecutor,), {"plans": plans})
+    lists = list_plans(schema, default_resolver)
+    return type(
+        "SchemaPlannedExecutor", (PlannedExecutor,), {"plans": plans, "lists": lists}
+    )
