@@ -51,13 +51,14 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from gateway.schema import awaitables
 from gateway.schema.acyclic import Acyclic
 from gateway.schema.compiled_items import ItemCompleter, compile_item
+from gateway.schema.gathering import gather_first_error
 from gateway.schema.shared_collections import (
     FieldCall,
     SharedCollections,
@@ -583,7 +584,7 @@ async def _gathered(results: dict[str, Any], awaitable_fields: list[str]) -> Any
         field = awaitable_fields[0]
         results[field] = await results[field]
     else:
-        awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+        awaited = await gather_first_error(*(results[f] for f in awaitable_fields))
         results.update(zip(awaitable_fields, awaited, strict=True))
     return results
 
