@@ -170,23 +170,28 @@ async def test_the_keys_of_an_accounts_lists_share_one_cluster_slot(
     assert len({key_slot(key) for key in keys}) == 1
 
 
-async def test_a_pages_key_is_spelled_as_older_replicas_spell_it(
+async def test_list_keys_are_spelled_as_older_replicas_spell_them(
     upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
 ) -> None:
-    """Replicas of different versions share one Redis: were a page's key spelled
-    otherwise, each would miss the pages the others stored."""
+    """Replicas of different versions share one Redis: were a generation's or a
+    page's key spelled otherwise, each would miss what the others stored, and
+    miss their writes' invalidations."""
     settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
     async with running_gateway(settings) as server:
         assert (await client_for(server, ALICE_HEADERS).query(LISTS)).errors == []
     raw = redis.asyncio.from_url(redis_url)
     try:
-        keys = [key.decode() for key in await raw.keys("*") if b":list:" in key]
+        keys = [key.decode() for key in await raw.keys("*") if b":account:" not in key]
     finally:
         await raw.aclose()
-    # namespace:epoch:list:..., with the generation in the middle
-    head = r"^[^:]+:[0-9a-f]+:(list:\{a:\d+\}:[a-z]+:[a-z]+):\d+:"
-    spelled = {re.sub(head, r"\1:GEN:", key) for key in keys}
+    # namespace:epoch:key, a page's generation in the middle of its key
+    head = r"^[^:]+:[0-9a-f]+:"
+    generation = r"(list:\{a:\d+\}:[a-z]+:[a-z]+):\d+:"
+    spelled = {re.sub(generation, r"\1:GEN:", re.sub(head, "", key)) for key in keys}
     assert spelled == {
+        f"gen:{{a:{ALICE.id}}}:favorites:movie",
+        f"gen:{{a:{ALICE.id}}}:watchlist:tv",
+        f"gen:{{a:{ALICE.id}}}:rated:movie",
         f"list:{{a:{ALICE.id}}}:favorites:movie:GEN:1:en-US:created_at.desc",
         f"list:{{a:{ALICE.id}}}:watchlist:tv:GEN:1:en-US:created_at.desc",
         f"list:{{a:{ALICE.id}}}:rated:movie:GEN:1:en-US:created_at.desc",

@@ -517,10 +517,13 @@ def _account_tag(account_id: int) -> str:
 @functools.lru_cache(maxsize=GENERATION_KEYS_KEPT)
 def _generation_key(account_id: int, list_name: ListName, kind: MediaKind) -> str:
     """Kept for the accounts seen last: a request names each of its account's
-    six generations once to share an execution and again as it reads a list."""
-    return GENERATION_KEY.format(
-        account=_account_tag(account_id), list=list_name.value, kind=kind.value
-    )
+    six generations once to share an execution and again as it reads a list.
+
+    `GENERATION_KEY` spelled out by an f-string, from each enum's `_value_`: a
+    new account's first request builds three, and `format` with its fields and
+    `value` (a Python property) cost about 3 µs a key, against 0.5.
+    """
+    return f"gen:{_account_tag(account_id)}:{list_name._value_}:{kind._value_}"
 
 
 def _list_key(
@@ -536,6 +539,6 @@ def _list_key(
 
 @functools.lru_cache(maxsize=GENERATION_KEYS_KEPT)
 def _list_of(account_id: int, list_name: ListName, kind: MediaKind) -> str:
-    """The fields of `LIST_KEY` up to `{kind}`, kept as `_generation_key` is:
-    an enum's `value` is a Python property, a few of them a key."""
-    return f"list:{_account_tag(account_id)}:{list_name.value}:{kind.value}"
+    """The fields of `LIST_KEY` up to `{kind}`, kept as `_generation_key` is,
+    and spelled as it is."""
+    return f"list:{_account_tag(account_id)}:{list_name._value_}:{kind._value_}"
