@@ -59,7 +59,8 @@ ITEM = MediaItem(1, MediaKind.MOVIE, "t", None, None, None, None, None, None, No
 def test_a_type_is_judged_never_awaitable_only_if_its_instances_cannot_be(
     instance: object, judged: bool
 ) -> None:
-    assert never_awaitable(type(instance)) is judged
+    kind: type = type(instance)
+    assert never_awaitable(kind) is judged
     if judged:
         assert not any(is_awaitable(instance) for is_awaitable in PREDICATES)
     if isinstance(instance, AwaitablePair | LookingPair):

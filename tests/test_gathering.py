@@ -10,7 +10,6 @@ Steps are driven by events, so who waits for what is fixed, not timed.
 import asyncio
 import gc
 import logging
-import types
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from graphql.pyutils import gather_with_cancel
 
 from gateway.schema import gathering
 from gateway.schema.gathering import gather_first_error
+from tests.cycles import cyclic_frames
 
 Gather = Callable[..., Awaitable[list[Any]]]
 GATHERS = pytest.mark.parametrize(
@@ -129,25 +129,13 @@ async def test_a_cancelled_caller_cancels_every_awaitable(gather: Gather) -> Non
 async def test_a_failed_gathering_leaves_no_reference_cycle() -> None:
     """The executor keeps requests acyclic (`acyclic`): an error raised here
     must not keep its tasks, nor itself, through this module's frames."""
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+
+    async def failing() -> None:
         for _ in range(2):
             failing, other = Step("no", ValueError), Step(1)
             failing.go.set()
             gathered = asyncio.ensure_future(gather_first_error(other(), failing()))
             assert isinstance(await _ended(gathered), ValueError)
             del gathered
-        gc.collect()
-        found = [
-            o.f_code.co_qualname
-            for o in gc.garbage
-            if isinstance(o, types.FrameType)
-            and o.f_code.co_filename == gathering.__file__
-        ]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert found == []
+
+    assert await cyclic_frames(gathering, failing) == []

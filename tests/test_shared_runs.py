@@ -10,12 +10,12 @@ who waits for what is fixed, not timed.
 import asyncio
 import gc
 import logging
-import types
 
 import pytest
 
 from gateway.accounts import shared_runs
 from gateway.accounts.shared_runs import SharedRuns
+from tests.cycles import cyclic_frames
 
 #: How long a case may wait for its callers: a caller left waiting fails the case.
 HANG = 5.0
@@ -209,23 +209,11 @@ async def test_a_failed_run_leaves_no_reference_cycle() -> None:
     runs = SharedRuns[str, int](keep=True)
     work = Work(ValueError)
     work.release.set()
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+
+    async def failing() -> None:
         for _ in range(2):
             with pytest.raises(ValueError):
                 await runs.run("k", work)
         runs.clear()  # as the service does once its request has executed
-        gc.collect()
-        found = [
-            o.f_code.co_qualname
-            for o in gc.garbage
-            if isinstance(o, types.FrameType)
-            and o.f_code.co_filename == shared_runs.__file__
-        ]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert found == []
+
+    assert await cyclic_frames(shared_runs, failing) == []

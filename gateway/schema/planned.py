@@ -21,7 +21,7 @@ hands the whole list back to graphql-core.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, cast
@@ -42,7 +42,6 @@ from graphql import (
     Undefined,
     is_leaf_type,
     is_non_null_type,
-    is_object_type,
 )
 from graphql.execution.collect_fields import (
     CollectedFields,
@@ -114,40 +113,52 @@ LeafPlans = Mapping[tuple[str, str], LeafPlan]
 def leaf_plans(
     schema: GraphQLSchema, default_resolver: Callable[..., Any]
 ) -> LeafPlans:
-    """The plan of every plain leaf field, keyed by (object type, field name).
-
-    Only strawberry's basic fields with the default resolver `getattr` qualify:
-    their resolver is exactly `getattr(source, python_name)`.
-    """
+    """The plan of every plain leaf field (`_plain_fields`), and `__typename`,
+    keyed by (object type, field name)."""
     plans: dict[tuple[str, str], LeafPlan] = {}
     if default_resolver is not getattr:
         return plans
-    for type_ in schema.type_map.values():
-        if not is_object_type(type_) or type_.name.startswith("__"):
-            continue
-        assert isinstance(type_, GraphQLObjectType)
-        typename = _TypeName(type_.name)
+    for type_ in _object_types(schema):
         plans[(type_.name, "__typename")] = LeafPlan(
-            typename, GraphQLString.coerce_output_value, True, None, None
+            _TypeName(type_.name), GraphQLString.coerce_output_value, True, None, None
         )
+    for type_, name, field, attribute in _plain_fields(schema, default_resolver):
+        inner = field.type.of_type if is_non_null_type(field.type) else field.type
+        if is_leaf_type(inner):
+            plans[(type_.name, name)] = LeafPlan(
+                attrgetter(attribute),
+                inner.coerce_output_value,
+                is_non_null_type(field.type),
+                attribute,
+                inner,
+            )
+    return plans
+
+
+def _object_types(schema: GraphQLSchema) -> Iterator[GraphQLObjectType]:
+    """The schema's object types, introspection's left out."""
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__"):
+            yield type_
+
+
+def _plain_fields(
+    schema: GraphQLSchema, default_resolver: Callable[..., Any]
+) -> Iterator[tuple[GraphQLObjectType, str, GraphQLField, str]]:
+    """Each object type's fields whose resolver is exactly `getattr(source,
+    python_name)`, with that name: strawberry's basic fields, where its default
+    resolver is `getattr`."""
+    if default_resolver is not getattr:
+        return
+    for type_ in _object_types(schema):
         for name, field in type_.fields.items():
             definition = field.extensions.get("strawberry-definition")
-            inner = field.type.of_type if is_non_null_type(field.type) else field.type
             if (
                 isinstance(definition, StrawberryField)
                 and definition.is_basic_field
                 and getattr(field.resolve, "_is_default", False)
-                and is_leaf_type(inner)
             ):
-                attribute = definition.python_name
-                plans[(type_.name, name)] = LeafPlan(
-                    attrgetter(attribute),
-                    inner.coerce_output_value,
-                    is_non_null_type(field.type),
-                    attribute,
-                    inner,
-                )
-    return plans
+                yield type_, name, field, definition.python_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,29 +179,19 @@ ListPlans = Mapping[tuple[str, str], ListPlan]
 def list_plans(
     schema: GraphQLSchema, default_resolver: Callable[..., Any]
 ) -> ListPlans:
-    """The plan of every plain list field of non-null objects (or interfaces,
-    or unions), keyed by (object type, field name); plain as in `leaf_plans`."""
+    """The plan of every plain list field (`_plain_fields`) of non-null objects,
+    interfaces or unions, keyed by (object type, field name)."""
     plans: dict[tuple[str, str], ListPlan] = {}
-    if default_resolver is not getattr:
-        return plans
-    for type_ in schema.type_map.values():
-        if not is_object_type(type_) or type_.name.startswith("__"):
-            continue
-        assert isinstance(type_, GraphQLObjectType)
-        for name, field in type_.fields.items():
-            definition = field.extensions.get("strawberry-definition")
-            listed = field.type.of_type if is_non_null_type(field.type) else field.type
-            if (
-                isinstance(definition, StrawberryField)
-                and definition.is_basic_field
-                and getattr(field.resolve, "_is_default", False)
-                and isinstance(listed, GraphQLList)
-                and isinstance(listed.of_type, GraphQLNonNull)
-                and not is_leaf_type(listed.of_type.of_type)
-            ):
-                plans[(type_.name, name)] = ListPlan(
-                    attrgetter(definition.python_name), field, listed.of_type
-                )
+    for type_, name, field, attribute in _plain_fields(schema, default_resolver):
+        listed = field.type.of_type if is_non_null_type(field.type) else field.type
+        if (
+            isinstance(listed, GraphQLList)
+            and isinstance(listed.of_type, GraphQLNonNull)
+            and not is_leaf_type(listed.of_type.of_type)
+        ):
+            plans[(type_.name, name)] = ListPlan(
+                attrgetter(attribute), field, listed.of_type
+            )
     return plans
 
 
