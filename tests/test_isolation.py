@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -188,3 +189,31 @@ async def test_a_repeated_credential_header_counts_as_its_first_value(
         ) as response:
             body = await response.json()
         assert body == {"data": {"account": {"id": account_id}}}
+
+
+async def test_list_keys_are_spelled_as_older_replicas_spell_them(
+    upstream: Upstream, client_for: Callable[..., GraphQLClient], redis_url: str
+) -> None:
+    """Replicas of different versions share one Redis: were a generation's or a
+    page's key spelled otherwise, each would miss what the others stored, and
+    miss their writes' invalidations."""
+    settings = Settings(upstream_url=upstream.url, cache_url=redis_url)
+    async with running_gateway(settings) as server:
+        assert (await client_for(server, ALICE_HEADERS).query(LISTS)).errors == []
+    raw = redis.asyncio.from_url(redis_url)
+    try:
+        keys = [key.decode() for key in await raw.keys("*") if b":account:" not in key]
+    finally:
+        await raw.aclose()
+    # namespace:epoch:key, a page's generation in the middle of its key
+    head = r"^[^:]+:[0-9a-f]+:"
+    generation = r"(list:\{a:\d+\}:[a-z]+:[a-z]+):\d+:"
+    spelled = {re.sub(generation, r"\1:GEN:", re.sub(head, "", key)) for key in keys}
+    assert spelled == {
+        f"gen:{{a:{ALICE.id}}}:favorites:movie",
+        f"gen:{{a:{ALICE.id}}}:watchlist:tv",
+        f"gen:{{a:{ALICE.id}}}:rated:movie",
+        f"list:{{a:{ALICE.id}}}:favorites:movie:GEN:1:en-US:created_at.desc",
+        f"list:{{a:{ALICE.id}}}:watchlist:tv:GEN:1:en-US:created_at.desc",
+        f"list:{{a:{ALICE.id}}}:rated:movie:GEN:1:en-US:created_at.desc",
+    }

@@ -14,15 +14,16 @@ about other data.
 
 The planned gateway gets each document twice: the second time it runs the
 operation it prepared the first time, without strawberry's extension machinery
-(`gateway.schema.prepared`), and then again with `$flag` flipped where the
-document uses it: a prepared operation reuses its field collection only where
-no directive reads a variable. Responses are compared as bytes, with the
+(`gateway.schema.prepared`), and then again with `$flag` and `$media` flipped
+where the document uses them: a prepared operation reuses its field collection
+only where no directive reads a variable, and a field's coerced arguments only
+where none of them reads one. Responses are compared as bytes, with the
 whole-response cache off so that every document really executes on both.
 """
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -47,6 +48,7 @@ from hypothesis import strategies as st
 
 from gateway.app import create_app, schema_limits
 from gateway.reference_api import ALICE, MOVIES, TV_SHOWS
+from gateway.schema import planned as planned_module
 from gateway.schema.build import create_schema
 from gateway.settings import Settings
 from harness.servers import RunningServer, run_server
@@ -255,6 +257,14 @@ SHARED_RESULTS = (
     " { __typename ... on Movie { id title } ... on TvShow { a2: id voteCount } } }"
 )
 
+#: One field's argument reads `$media`, its sibling's is a literal: a prepared
+#: run must coerce the first again and may keep the second.
+VARIABLE_AND_LITERAL = (
+    "query Q($media: MediaType!) { account { a1: favorites(mediaType: $media)"
+    " { results { id title } } a2: favorites(mediaType: MOVIE, page: 1)"
+    " { totalResults results { __typename id } } } }"
+)
+
 
 @DIFFERENTIAL
 @given(document=documents())
@@ -266,6 +276,7 @@ SHARED_RESULTS = (
 )
 @example(document=(MIXED_ENTITIES.format(declared="", flag="true"), {"reps": REPS}))
 @example(document=(SHARED_RESULTS, {}))
+@example(document=(VARIABLE_AND_LITERAL, {"media": "TV"}))
 async def test_planned_and_generic_execution_answer_the_same_bytes(
     gateways: tuple[RunningServer, RunningServer],
     http: aiohttp.ClientSession,
@@ -280,17 +291,26 @@ async def test_planned_and_generic_execution_answer_the_same_bytes(
     assert await _post(http, planned, body) == expected
     assert await _post(http, planned, body) == expected
     # Prepared, it runs again with other variables: `$flag` flipped, which
-    # @skip/@include may read.
+    # @skip/@include may read, and `$media`, which arguments may read.
     for other in others:
         body = json.dumps({"query": query, "variables": other}).encode()
         assert await _post(http, planned, body) == await _post(http, generic, body)
 
 
+#: The other value of each variable a prepared run is repeated with.
+FLIPPED: dict[str, dict[Any, Any]] = {
+    "flag": {False: True, True: False},
+    "media": {"MOVIE": "TV", "TV": "MOVIE"},
+}
+
+
 def _variants(variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """`variables`, then, if they hold `flag`, the same with it flipped."""
-    if "flag" not in variables:
-        return [variables]
-    return [variables, {**variables, "flag": not variables["flag"]}]
+    """`variables`, then the same with each of `FLIPPED` that they hold flipped."""
+    return [variables] + [
+        {**variables, name: FLIPPED[name][variables[name]]}
+        for name in FLIPPED
+        if name in variables
+    ]
 
 
 #: Two operations: strawberry runs the first of a request that names none.
@@ -306,6 +326,28 @@ async def test_a_prepared_operation_runs_as_the_request_names_it(
     for name in ("Second", None, "First", None, "Second"):
         body = json.dumps({"query": TWO_OPERATIONS, "operationName": name}).encode()
         assert await _post(http, planned, body) == await _post(http, generic, body)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"media": "BOOK"}, {}, {"media": None}, {"media": ["TV"]}],
+)
+async def test_a_prepared_operation_refuses_variables_as_graphql_core_does(
+    gateways: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    variables: dict[str, Any],
+) -> None:
+    """Its variables are coerced afresh for each run, errors and all."""
+    planned, generic = gateways
+    good = json.dumps({"query": ARGUMENT_VARIABLE, "variables": {"media": "TV"}})
+    for _ in range(2):  # prepared by the first
+        assert await _post(http, planned, good.encode()) == await _post(
+            http, generic, good.encode()
+        )
+    body = json.dumps({"query": ARGUMENT_VARIABLE, "variables": variables}).encode()
+    answer = await _post(http, planned, body)
+    assert answer == await _post(http, generic, body)
+    assert b'"errors"' in answer[1]
 
 
 async def test_a_prepared_mutation_is_still_refused_over_get(
@@ -346,40 +388,54 @@ DIRECTIVE_VARIABLE = (
     "query Q($flag: Boolean!) { account { username @skip(if: $flag)"
     " avatar { __typename } } }"
 )
+#: Arguments from a literal and defaults: the same for every run.
+LITERAL_ARGUMENT = "query Q { account { favorites(mediaType: MOVIE) { __typename } } }"
 
 
 @pytest.mark.parametrize(
-    ("query", "variables", "collections"),
+    ("counted", "query", "variables", "calls"),
     [
-        (ARGUMENT_VARIABLE, {"media": "MOVIE"}, [2, 2, 0, 0]),
-        (DIRECTIVE_VARIABLE, {"flag": False}, [2, 2, 2, 2]),
+        ("collect_subfields", ARGUMENT_VARIABLE, {"media": "MOVIE"}, [2, 2, 0, 0]),
+        ("collect_subfields", DIRECTIVE_VARIABLE, {"flag": False}, [2, 2, 2, 2]),
+        ("get_argument_values", LITERAL_ARGUMENT, {}, [1, 1, 0, 0]),
+        ("get_argument_values", ARGUMENT_VARIABLE, {"media": "MOVIE"}, [1, 1, 1, 1]),
     ],
 )
-async def test_prepared_runs_collect_fields_once_unless_directives_read_variables(
+async def test_prepared_runs_collect_and_coerce_once_unless_variables_decide(
     gateways: tuple[RunningServer, RunningServer],
     http: aiohttp.ClientSession,
     monkeypatch: pytest.MonkeyPatch,
+    counted: str,
     query: str,
     variables: dict[str, Any],
-    collections: list[int],
+    calls: list[int],
 ) -> None:
-    """Subfields collected per request: by strawberry's run, then by the first
-    prepared run, and after that by none where no directive reads a variable."""
-    calls: list[object] = []
-    collect = executor_module.collect_subfields
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return collect(*args, **kwargs)
-
-    monkeypatch.setattr(executor_module, "collect_subfields", counted)
+    """Subfields collected and arguments coerced per request: by strawberry's
+    run, then by the first prepared run, and after that by none where no
+    directive reads a variable (collection) or no argument does (coercion)."""
+    made: list[object] = []
+    for module in (executor_module, planned_module):
+        if hasattr(module, counted):
+            monkeypatch.setattr(
+                module, counted, _counting(getattr(module, counted), made)
+            )
     planned, _ = gateways
     body = json.dumps({"query": query, "variables": variables}).encode()
     counts = []
-    for _ in collections:
+    for _ in calls:
         status, answer = await _post(http, planned, body)
         assert status == 200
         assert b'"errors"' not in answer
-        counts.append(len(calls))
-        calls.clear()
-    assert counts == collections
+        counts.append(len(made))
+        made.clear()
+    assert counts == calls
+
+
+def _counting(function: Callable[..., Any], made: list[object]) -> Callable[..., Any]:
+    """`function`, noting each call's arguments in `made`."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return function(*args, **kwargs)
+
+    return counted

@@ -14,7 +14,6 @@ Objects of the test's own HTTP client (aiohttp) are left out; the server side is
 everything of these packages.
 """
 
-import gc
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -24,6 +23,7 @@ import pytest
 from gateway.settings import Settings
 from harness.servers import RunningServer
 from tests.conftest import ALICE, Upstream, running_gateway
+from tests.cycles import cyclic_garbage
 from tests.graphql_client import GraphQLClient
 
 SERVER_PACKAGES = ("gateway", "starlette", "uvicorn", "strawberry", "graphql")
@@ -39,21 +39,15 @@ RATE = """mutation ($rating: Float!) {
 
 async def _cyclic_garbage(requests: Callable[[], Awaitable[None]]) -> Counter[str]:
     """The server-side objects that `requests` left in reference cycles, by type."""
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        await requests()
-        gc.collect()
-        return Counter(
-            f"{type(found).__module__}.{type(found).__qualname__}"
-            for found in gc.garbage
-            if type(found).__module__.split(".")[0] in SERVER_PACKAGES
-        )
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+    return Counter(await cyclic_garbage(requests, _server_type))
+
+
+def _server_type(found: object) -> str | None:
+    """The type of `found` if it is one of the server's packages."""
+    kind = type(found)
+    if kind.__module__.split(".")[0] not in SERVER_PACKAGES:
+        return None
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 CASES = {

@@ -10,12 +10,12 @@ who waits for what is fixed, not timed.
 import asyncio
 import gc
 import logging
-import types
 
 import pytest
 
 from gateway.accounts import shared_runs
 from gateway.accounts.shared_runs import SharedRuns
+from tests.cycles import cyclic_frames
 
 #: How long a case may wait for its callers: a caller left waiting fails the case.
 HANG = 5.0
@@ -93,6 +93,36 @@ async def test_kept_outcomes_are_served_until_cleared(
     assert bool(runs) is keep
     runs.clear()
     assert await runs.run("k", work) == runs_after + 1
+
+
+@pytest.mark.parametrize("keep", [True, False])
+async def test_only_a_kept_run_that_ended_with_a_value_gives_it(keep: bool) -> None:
+    runs = SharedRuns[str, int](keep=keep)
+    work = Work()
+    assert runs.value("k") is None
+    first = await _running(runs, work)
+    assert runs.value("k") is None  # still running
+    work.release.set()
+    assert await _outcomes(first) == [1]
+    assert runs.value("k") == (1 if keep else None)
+    runs.clear()
+    assert runs.value("k") is None
+
+
+async def test_a_failed_or_abandoned_run_gives_no_value() -> None:
+    runs = SharedRuns[str, int](keep=True)
+    failing = Work(ValueError)
+    failing.release.set()
+    with pytest.raises(ValueError):
+        await runs.run("k", failing)
+    assert runs.value("k") is None
+    abandoned = Work()
+    first = asyncio.ensure_future(runs.run("other", abandoned))
+    await abandoned.started.wait()
+    first.cancel()
+    await asyncio.wait([first], timeout=HANG)
+    assert first.cancelled()
+    assert runs.value("other") is None
 
 
 @pytest.mark.parametrize("keep", [True, False])
@@ -179,23 +209,11 @@ async def test_a_failed_run_leaves_no_reference_cycle() -> None:
     runs = SharedRuns[str, int](keep=True)
     work = Work(ValueError)
     work.release.set()
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+
+    async def failing() -> None:
         for _ in range(2):
             with pytest.raises(ValueError):
                 await runs.run("k", work)
         runs.clear()  # as the service does once its request has executed
-        gc.collect()
-        found = [
-            o.f_code.co_qualname
-            for o in gc.garbage
-            if isinstance(o, types.FrameType)
-            and o.f_code.co_filename == shared_runs.__file__
-        ]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert found == []
+
+    assert await cyclic_frames(shared_runs, failing) == []

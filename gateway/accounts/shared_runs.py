@@ -36,6 +36,15 @@ class SharedRuns(Generic[K, T]):
         """Whether any run began since the last `clear()` (kept outcomes only)."""
         return bool(self._outcomes)
 
+    def value(self, key: K) -> T | None:
+        """The value of the run of `key` if one ended with it and is kept, else
+        None: a caller that only needs a value already known reads it without
+        a coroutine or an await."""
+        outcome = self._outcomes.get(key)
+        if outcome is None or not outcome.done() or outcome.cancelled():
+            return None
+        return None if outcome.exception() is not None else outcome.result()
+
     def clear(self) -> None:
         """Forget every outcome: callers from now on run the work afresh. A run
         still going on publishes only to the callers already waiting for it."""

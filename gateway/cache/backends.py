@@ -71,6 +71,12 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         super().__init__(**kwargs)
         self._max_entries = max_entries
 
+    def _build_key(self, key: str, namespace: str | None = None) -> str:
+        """aiocache's key for the string keys `Cache` sends, without its format
+        call and check for enum keys: every read and write builds one."""
+        prefix = self.namespace if namespace is None else namespace
+        return key if prefix is None else prefix + key
+
     async def get(self, key: str, default: Any = None) -> Any:
         """aiocache's `get` without its per-call wrappers, which nothing in process
         needs: an environment read, the plugin hooks and a debug line built even
@@ -96,12 +102,6 @@ class _BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]  # aiocache 
         """aiocache's `multi_get`, without its per-call wrappers (as `get`)."""
         stored, build_key = self._cache, self.build_key
         return [stored.get(build_key(key)) for key in keys]
-
-    def _build_key(self, key: str, namespace: str | None = None) -> str:
-        """aiocache's key, `namespace` + `key`, without its check for an `Enum`
-        key (only strings are stored here) and its call of `str.format`."""
-        prefix = self.namespace if namespace is None else namespace
-        return key if prefix is None else prefix + key
 
     async def _set(
         self, key: str, value: Any, ttl: float | None = None, **kw: Any

@@ -22,14 +22,14 @@ import weakref
 from typing import Any
 
 from graphql import ExecutionResult
-from graphql.execution.executor import CollectedErrors
+from graphql.execution.executor import CollectedErrors, Executor
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 
-class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's graphql-core executor, with helpers that refer to it weakly
-    and errors it forgets once they are in the response."""
+class Acyclic(Executor[Any]):
+    """A graphql-core executor with helpers that refer to it weakly and errors
+    it forgets once they are in the response; mixed into an executor class."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +49,11 @@ class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
         return response
 
 
-def _alive(ref: "weakref.ref[AcyclicExecutor]") -> AcyclicExecutor:
+class AcyclicExecutor(Acyclic, StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's graphql-core executor, acyclic."""
+
+
+def _alive(ref: "weakref.ref[Acyclic]") -> Acyclic:
     """The executor behind `ref`: the execution that calls its helpers runs on it."""
     executor = ref()
     assert executor is not None

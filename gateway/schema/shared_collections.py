@@ -15,16 +15,26 @@ that document, so no other object can take their identities while the memo
 lives. Collection also records each field's @defer usage and fragment variable
 values, which the keys leave out; a document with a @defer or fragment variables
 gets no memo either.
+
+Arguments likewise: graphql-core coerces a field's arguments again for every run
+(`get_argument_values`: each literal through its type, the defaults filled in),
+though a field whose arguments read no variable is given the same values every
+time. `calls` keeps them by parent type and field node, wherever each value is
+immutable (a builtin scalar, None or an enum member); a field that reads a
+variable, or whose coercion fails, is coerced per run as before.
 """
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from graphql import (
     DirectiveNode,
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLDeferDirective,
+    GraphQLField,
     ListValueNode,
     ObjectValueNode,
     ValueNode,
@@ -39,14 +49,27 @@ from gateway.schema.compiled_items import ItemCompleter
 
 #: A memo key: a type (or type name) and then the ids of the field nodes.
 Key = tuple[Any, ...]
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
 class SharedCollections:
-    """One prepared operation's collected subfields and compiled list items."""
+    """One prepared operation's collected subfields, compiled list items and
+    fields' coerced arguments (`calls`: None where they are coerced per run)."""
 
     subfields: dict[Key, CollectedFields] = field(default_factory=dict)
     items: dict[Key, ItemCompleter | None] = field(default_factory=dict)
+    calls: dict[Key, "FieldCall | None"] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCall:
+    """A field of a prepared operation and the arguments its resolver is called
+    with on every run: coerced from literals and defaults alone, and immutable,
+    so that no run can change what the next is given."""
+
+    definition: GraphQLField
+    arguments: dict[str, Any]
 
 
 def shared_collections(document: DocumentNode) -> SharedCollections | None:
@@ -56,6 +79,17 @@ def shared_collections(document: DocumentNode) -> SharedCollections | None:
     finder = _VariableCollection()
     visit(document, finder)
     return None if finder.found else SharedCollections()
+
+
+def reads_variables(node: FieldNode) -> bool:
+    """Whether any argument of the field `node` reads a variable."""
+    return any(_reads_variable(argument.value) for argument in node.arguments or ())
+
+
+def immutable(value: object) -> bool:
+    """Whether an argument's coerced value is one no resolver can change: a
+    builtin scalar, None or an enum member."""
+    return type(value) in _IMMUTABLE or isinstance(value, Enum)
 
 
 def node_ids(field_details_list: FieldDetailsList) -> list[int]:
