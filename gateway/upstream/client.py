@@ -14,6 +14,7 @@ the breaker counts) well before the deadline.
 """
 
 import asyncio
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ from typing import Any, NamedTuple
 import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.edge.request_id import current_request_id
@@ -58,10 +60,10 @@ class _Call(NamedTuple):
     """
 
     method: str
-    url: str
+    url: str  # without the query string: what errors name
+    target: URL  # what is requested: `url` and its query string
     endpoint: str  # "GET account/{id}/favorite": the metrics label, never ids
     headers: Mapping[str, str]
-    params: Mapping[str, str] | None
     payload: Mapping[str, Any] | None
     guarded: bool = True  # asks the breaker and tells it the outcome
 
@@ -87,6 +89,7 @@ class UpstreamClient:
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/") + "/"
+        self._base = URL(self._base_url)
         self._retry = retry or RetryPolicy()
         self._breaker = breaker or CircuitBreaker(BreakerPolicy(enabled=False))
         self._metrics = metrics or Metrics()
@@ -122,10 +125,10 @@ class UpstreamClient:
     ) -> MediaPage:
         """`GET /account/{id}/{list}/{movies|tv}`: one page of one of the lists."""
         path = f"account/{account_id}/{list_name.value}/{kind.plural}"
-        params = {"page": str(page), "language": language, "sort_by": sort.value}
+        query = _list_query(page, language, sort)
         endpoint = "account/{id}/{list}/{kind}"
         body = await self._request(
-            "GET", path, credentials, endpoint=endpoint, params=params
+            "GET", path, credentials, endpoint=endpoint, query=query
         )
         return MediaPage.from_json(body, kind)
 
@@ -205,15 +208,28 @@ class UpstreamClient:
         credentials: Credentials,
         *,
         endpoint: str,
-        params: Mapping[str, str] | None = None,
+        query: str = "",
         payload: Mapping[str, Any] | None = None,
         guarded: bool = True,
     ) -> object:
-        """Call `path` and decode its JSON; `endpoint` is its template, for metrics."""
+        """Call `path` with `query` (encoded) and decode its JSON; `endpoint` is
+        its template, for metrics.
+
+        The URL is built from parts already encoded: the base's, a `path` of ids
+        and fixed names only, and a query encoded by `_list_query`. aiohttp would
+        otherwise parse the URL and encode the query again on every attempt.
+        """
         url = self._base_url + path
+        target = URL.build(
+            scheme=self._base.scheme,
+            authority=self._base.raw_authority,
+            path=self._base.raw_path + path,
+            query_string=query,
+            encoded=True,
+        )
         headers = _headers(credentials)
         endpoint = f"{method} {endpoint}"
-        call = _Call(method, url, endpoint, headers, params, payload, guarded)
+        call = _Call(method, url, target, endpoint, headers, payload, guarded)
         return _decode(await self._send(call), method=method, url=url)
 
     async def _send(self, call: _Call) -> bytes:
@@ -265,8 +281,7 @@ class UpstreamClient:
             # wherever upstream points, and the documented API never redirects.
             async with self._session.request(
                 call.method,
-                call.url,
-                params=call.params,
+                call.target,
                 json=call.payload,
                 headers=call.headers,
                 allow_redirects=False,
@@ -324,6 +339,18 @@ def _cut(base: aiohttp.ClientTimeout, total: float | None) -> aiohttp.ClientTime
         sock_connect=base.sock_connect,
         ceil_threshold=base.ceil_threshold,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(page: int, language: str, sort: SortOrder) -> str:
+    """The encoded query string of a list page, as aiohttp's `params` encode it.
+
+    Kept for the few distinct pages, languages and orders that callers ask for:
+    aiohttp encoding `params` on every attempt cost about 26 K instructions a
+    GET, 8 % of what it spends on one (callgrind).
+    """
+    query = {"page": str(page), "language": language, "sort_by": sort.value}
+    return URL.build(query=query).raw_query_string
 
 
 def _headers(credentials: Credentials) -> dict[str, str]:
