@@ -16,8 +16,8 @@ the breaker counts) well before the deadline.
 import asyncio
 import functools
 import time
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import aiohttp
 import orjson
@@ -49,6 +49,12 @@ from gateway.upstream.retry import RetryPolicy
 
 _ACCEPT = {"Accept": "application/json"}
 _LEAST_TIMEOUT = 0.001
+#: How each kind's list pages are read from the body.
+_READ_PAGE = {
+    kind: functools.partial(MediaPage.from_body, kind=kind) for kind in MediaKind
+}
+
+T = TypeVar("T")
 
 
 class _Call(NamedTuple):
@@ -97,7 +103,9 @@ class UpstreamClient:
 
     async def get_account(self, credentials: Credentials) -> Account:
         """`GET /account`: the account the credentials belong to."""
-        body = await self._request("GET", "account", credentials, endpoint="account")
+        body: object = await self._request(
+            "GET", "account", credentials, endpoint="account"
+        )
         return Account.from_json(body)
 
     async def check_reachable(self) -> None:
@@ -127,10 +135,14 @@ class UpstreamClient:
         path = f"account/{account_id}/{list_name.value}/{kind.plural}"
         query = _list_query(page, language, sort)
         endpoint = "account/{id}/{list}/{kind}"
-        body = await self._request(
-            "GET", path, credentials, endpoint=endpoint, query=query
+        return await self._request(
+            "GET",
+            path,
+            credentials,
+            endpoint=endpoint,
+            query=query,
+            read=_READ_PAGE[kind],
         )
-        return MediaPage.from_json(body, kind)
 
     async def set_favorite(
         self,
@@ -163,7 +175,7 @@ class UpstreamClient:
     ) -> float | None:
         """`POST /{movie|tv}/{id}/rating`: the rating upstream now holds."""
         path = f"{kind.value}/{media_id}/rating"
-        body = await self._request(
+        body: object = await self._request(
             "POST",
             path,
             credentials,
@@ -177,7 +189,7 @@ class UpstreamClient:
     ) -> None:
         """`DELETE /{movie|tv}/{id}/rating`."""
         path = f"{kind.value}/{media_id}/rating"
-        body = await self._request(
+        body: object = await self._request(
             "DELETE", path, credentials, endpoint="{kind}/{id}/rating"
         )
         Rated.from_json(body, requested=None)
@@ -192,7 +204,7 @@ class UpstreamClient:
         flag: bool,
     ) -> bool:
         payload = {"media_type": kind.value, "media_id": media_id, field: flag}
-        body = await self._request(
+        body: object = await self._request(
             "POST",
             f"account/{account_id}/{field}",
             credentials,
@@ -211,9 +223,10 @@ class UpstreamClient:
         query: str = "",
         payload: Mapping[str, Any] | None = None,
         guarded: bool = True,
-    ) -> object:
-        """Call `path` with `query` (encoded) and decode its JSON; `endpoint` is
-        its template, for metrics.
+        read: Callable[[bytes], T] = orjson.loads,
+    ) -> T:
+        """Call `path` with `query` (encoded) and `read` its body (decode its
+        JSON by default); `endpoint` is its template, for metrics.
 
         The URL is built from parts already encoded: the base's, a `path` of ids
         and fixed names only, and a query encoded by `_list_query`. aiohttp would
@@ -230,7 +243,7 @@ class UpstreamClient:
         headers = _headers(credentials)
         endpoint = f"{method} {endpoint}"
         call = _Call(method, url, target, endpoint, headers, payload, guarded)
-        return _decode(await self._send(call), method=method, url=url)
+        return _read(read, await self._send(call), method=method, url=url)
 
     async def _send(self, call: _Call) -> bytes:
         """Attempt `call` until it succeeds or the retry policy gives up."""
@@ -360,8 +373,9 @@ def _headers(credentials: Credentials) -> dict[str, str]:
     return headers
 
 
-def _decode(body: bytes, *, method: str, url: str) -> object:
+def _read(read: Callable[[bytes], T], body: bytes, *, method: str, url: str) -> T:
+    """`read(body)`; a ValueError, which orjson raises, says it is not JSON."""
     try:
-        return orjson.loads(body)
+        return read(body)
     except ValueError as exc:
         raise UpstreamBadBody("the body is not JSON", method=method, url=url) from exc
