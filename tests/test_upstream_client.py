@@ -6,6 +6,7 @@ with what it received, so the test can read paths, query strings and headers.
 
 import asyncio
 import json
+import urllib.parse
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -14,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from yarl import URL
 
 from gateway.app import create_app
 from gateway.edge.request_id import accept_request_id
@@ -66,12 +68,25 @@ def seen(account_name: str) -> dict:
     return json.loads(account_name)
 
 
-@pytest.mark.parametrize("suffix", ["/api", "/api/"])
-async def test_paths_and_query_parameters_follow_the_contract(suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "language"),
+    [
+        ("/api", "fr-FR"),
+        ("/api/", "fr-FR"),
+        # Neither a root nor a language the gateway lets through, but the client's
+        # callers may pass anything: each must arrive as given, encoded as aiohttp
+        # encodes a URL and its `params`.
+        ("/v3 api", "a b&sort_by=x#y?z/+%41é"),
+    ],
+)
+async def test_paths_and_query_parameters_follow_the_contract(
+    suffix: str, language: str
+) -> None:
+    root = suffix.rstrip("/")
     requests = []
 
     async def capture(request: Request) -> JSONResponse:
-        requests.append((request.url.path, dict(request.query_params)))
+        requests.append((request.url.path, request.url.query))
         return JSONResponse(
             {"page": 3, "total_pages": 3, "total_results": 41, "results": []}
         )
@@ -83,20 +98,31 @@ async def test_paths_and_query_parameters_follow_the_contract(suffix: str) -> No
         for list_name, kind, sort in [
             (ListName.RATED, MediaKind.TV, SortOrder.CREATED_AT_ASC),
             (ListName.FAVORITES, MediaKind.MOVIE, SortOrder.CREATED_AT_DESC),
+            (ListName.RATED, MediaKind.TV, SortOrder.CREATED_AT_ASC),
         ]:
             await client.list_media(
-                credentials, 42, list_name, kind, page=3, language="fr-FR", sort=sort
+                credentials, 42, list_name, kind, page=3, language=language, sort=sort
             )
-    assert requests == [
-        (
-            "/api/account/42/rated/tv",
-            {"page": "3", "language": "fr-FR", "sort_by": "created_at.asc"},
-        ),
-        (
-            "/api/account/42/favorites/movies",
-            {"page": "3", "language": "fr-FR", "sort_by": "created_at.desc"},
-        ),
+    queries = [
+        {"page": "3", "language": language, "sort_by": sort}
+        for sort in ("created_at.asc", "created_at.desc", "created_at.asc")
     ]
+    assert [(path, parse_qs(query)) for path, query in requests] == [
+        (f"{root}/account/42/rated/tv", queries[0]),
+        (f"{root}/account/42/favorites/movies", queries[1]),
+        (f"{root}/account/42/rated/tv", queries[2]),
+    ]
+    # Byte for byte what aiohttp sends for the same `params`.
+    assert [query for _, query in requests] == [
+        URL("http://upstream/").extend_query(each).raw_query_string for each in queries
+    ]
+
+
+def parse_qs(query: str) -> dict[str, str]:
+    """A query string's parameters, each of which must appear once."""
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    assert len(pairs) == len(dict(pairs))
+    return dict(pairs)
 
 
 async def test_a_retry_that_is_the_last_attempt_gets_the_rest_of_the_deadline() -> None:

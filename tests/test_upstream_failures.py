@@ -193,6 +193,26 @@ async def test_tolerant_items(alice: GraphQLClient, upstream: Upstream) -> None:
     assert items[3]["id"] == 4
 
 
+async def test_a_field_nobody_reads_is_skipped_unread(
+    alice: GraphQLClient, upstream: Upstream
+) -> None:
+    """A number out of a float's range in a field the gateway ignores: the page is
+    read all the same, as it would be without that field (orjson refused the
+    whole body, and the list was an UPSTREAM_ERROR)."""
+    await alice.query(ACCOUNT)
+    upstream.faults.body = (
+        '{"page": 1, "total_pages": 1, "total_results": 1, "results": ['
+        '{"id": 7, "name": "A show", "popularity": 1e999}]}'
+    )
+    result = await alice.query(
+        "{ account { watchlist(mediaType: TV) { results { id title } } } }"
+    )
+    assert result.errors == []
+    assert result.data["account"]["watchlist"]["results"] == [
+        {"id": 7, "title": "A show"}
+    ]
+
+
 async def test_redirects_are_not_followed(
     alice: GraphQLClient, upstream: Upstream
 ) -> None:

@@ -1,6 +1,7 @@
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -481,3 +482,166 @@ def test_page_to_json_round_trips(kind_and_page: tuple[MediaKind, MediaPage]) ->
     kind, page = kind_and_page
 
     assert MediaPage.from_json(through_json(page.to_json()), kind) == page
+
+
+# `MediaPage.from_body` against `from_json` of what orjson decodes: bodies with
+# every field the readers look at, of any JSON type, and fields they ignore.
+ITEM_KEYS = (
+    "id",
+    "title",
+    "name",
+    "original_title",
+    "original_name",
+    "overview",
+    "poster_path",
+    "backdrop_path",
+    "release_date",
+    "first_air_date",
+    "vote_average",
+    "vote_count",
+    "rating",
+)
+# Around the edges of int64, where orjson gives an int up to 2**64 - 1 and then
+# a float.
+edge_ints = st.sampled_from(
+    [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1]
+)
+usual_texts = st.none() | st.sampled_from(["", "A"]) | st.text(max_size=8)
+json_scalars = (
+    edge_ints
+    | st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too: orjson gives a float for those
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["", "x", "1999-10-15", "é\x00"])
+    | st.text(max_size=5)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+usual_values = {
+    "id": st.integers(min_value=-(2**63), max_value=2**63 - 1) | edge_ints,
+    "vote_average": st.none()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    "vote_count": st.none() | st.integers(min_value=0, max_value=2**40) | edge_ints,
+    "rating": st.none() | st.floats(min_value=0.5, max_value=10),
+}
+
+
+@st.composite
+def page_bodies(draw: st.DrawFn, usual: bool) -> bytes:
+    """A page's JSON text; `usual` draws each field of its usual type."""
+
+    def value(key: str) -> object:
+        if usual:
+            return draw(usual_values.get(key, usual_texts))
+        return draw(json_values)
+
+    def item() -> object:
+        keys = draw(st.lists(st.sampled_from(ITEM_KEYS), unique=True))
+        known = {key: value(key) for key in keys if usual or draw(st.booleans())}
+        known.setdefault("id", value("id"))
+        unknown = draw(st.dictionaries(st.sampled_from(["adult", "x"]), json_values))
+        return {**unknown, **known}
+
+    items = [item() for _ in range(draw(st.integers(0, 4)))]
+    if not usual and draw(st.booleans()):
+        items.append(draw(json_values))
+    page: dict[str, object] = {"results": items}
+    for counter in ("page", "total_pages", "total_results"):
+        page[counter] = draw(st.integers(0, 500)) if usual else value(counter)
+    if not usual and draw(st.booleans()):
+        page["results"] = draw(json_values)
+    return json.dumps(page, ensure_ascii=draw(st.booleans())).encode()
+
+
+def read_as_before(body: bytes, kind: MediaKind) -> object:
+    """What `orjson.loads` and `from_json` make of `body`: a page or an error."""
+    try:
+        return MediaPage.from_json(orjson.loads(body), kind)
+    except (ValueError, UpstreamBadBody) as exc:
+        return type(exc), str(exc)
+
+
+def read_from_body(body: bytes, kind: MediaKind) -> object:
+    try:
+        return MediaPage.from_body(body, kind)
+    except (ValueError, UpstreamBadBody) as exc:
+        return type(exc), str(exc)
+
+
+@pytest.mark.parametrize("usual", [True, False])
+@given(data=st.data())
+def test_a_page_read_from_its_body_is_read_as_from_json_reads_it(
+    usual: bool, data: st.DataObject
+) -> None:
+    """repr tells 0.0 from -0.0 and 1 from 1.0, which == does not."""
+    kind = data.draw(st.sampled_from(MediaKind))
+    body = data.draw(page_bodies(usual))
+    assert repr(read_from_body(body, kind)) == repr(read_as_before(body, kind))
+
+
+def page_of(*items: bytes) -> bytes:
+    return (
+        b'{"page": 1, "total_pages": 1, "total_results": 1, "results": ['
+        + b", ".join(items)
+        + b"]}"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        page_of() + b" x",
+        page_of(b'{"id": NaN}'),
+        b'{"page": 1e999, "total_pages": 1, "total_results": 0, "results": []}',
+        page_of(b'{"id": 18446744073709551616}'),
+        page_of(b'{"id": 1, "vote_count": 18446744073709551616}'),
+        page_of(b'{"id": 1, "title": "\\ud800"}'),
+        page_of(b'{"id": 1, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+        page_of(b'{"id": 1, "title": "A", "title": 7}'),
+        page_of(b'{"id": 1, "vote_average": -0, "rating": 8}'),
+        page_of(b'{"id": 1, "vote_average": -0.0, "rating": 1e-400}'),
+        page_of(b'{"id": 1, "release_date": "", "first_air_date": ""}'),
+        page_of(b'{"id": 1, "release_date": null, "first_air_date": ""}'),
+        page_of(b'{"id": 1, "release_date": "", "first_air_date": "2001-02-03"}'),
+        page_of(b'{"id": 1, "title": "", "name": "", "original_title": ""}'),
+        page_of(b'{"id": 1, "title": "", "name": "", "original_name": "O"}'),
+        page_of(b'{"id": 1, "name": "N", "original_title": "T"}'),
+        page_of(
+            b'{"id": 1, "title": "T", "name": "N", "release_date": "R", '
+            b'"first_air_date": "F"}'
+        ),
+    ],
+)
+@pytest.mark.parametrize("kind", MediaKind)
+def test_odd_bodies_are_read_from_their_bytes_as_before(
+    body: bytes, kind: MediaKind
+) -> None:
+    assert repr(read_from_body(body, kind)) == repr(read_as_before(body, kind))
+
+
+@pytest.mark.parametrize(
+    "unread",
+    [b"1e999", b'"\xff"', b'"\xed\xa0\x80"'],
+    ids=["out-of-range number", "invalid UTF-8", "encoded surrogate"],
+)
+def test_what_a_field_nobody_reads_holds_is_not_decoded(unread: bytes) -> None:
+    """Where the body differs from what orjson takes: orjson refuses the whole
+    body, `from_body` skips the field unread, as it skips any unknown field."""
+    body = (
+        b'{"page": 1, "total_pages": 1, "total_results": 1, "results": '
+        b'[{"id": 7, "title": "A", "extra": ' + unread + b"}]}"
+    )
+    with pytest.raises(ValueError):
+        orjson.loads(body)
+    page = MediaPage.from_body(body, MediaKind.MOVIE)
+    assert [(item.id, item.title) for item in page.results] == [(7, "A")]

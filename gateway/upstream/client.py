@@ -14,13 +14,15 @@ the breaker counts) well before the deadline.
 """
 
 import asyncio
+import functools
 import time
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from gateway.edge.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.edge.request_id import current_request_id
@@ -47,6 +49,12 @@ from gateway.upstream.retry import RetryPolicy
 
 _ACCEPT = {"Accept": "application/json"}
 _LEAST_TIMEOUT = 0.001
+#: How each kind's list pages are read from the body.
+_READ_PAGE = {
+    kind: functools.partial(MediaPage.from_body, kind=kind) for kind in MediaKind
+}
+
+T = TypeVar("T")
 
 
 class _Call(NamedTuple):
@@ -58,10 +66,10 @@ class _Call(NamedTuple):
     """
 
     method: str
-    url: str
+    url: str  # without the query string: what errors name
+    target: URL  # what is requested: `url` and its query string
     endpoint: str  # "GET account/{id}/favorite": the metrics label, never ids
     headers: Mapping[str, str]
-    params: Mapping[str, str] | None
     payload: Mapping[str, Any] | None
     guarded: bool = True  # asks the breaker and tells it the outcome
 
@@ -87,6 +95,7 @@ class UpstreamClient:
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/") + "/"
+        self._base = URL(self._base_url)
         self._retry = retry or RetryPolicy()
         self._breaker = breaker or CircuitBreaker(BreakerPolicy(enabled=False))
         self._metrics = metrics or Metrics()
@@ -94,7 +103,9 @@ class UpstreamClient:
 
     async def get_account(self, credentials: Credentials) -> Account:
         """`GET /account`: the account the credentials belong to."""
-        body = await self._request("GET", "account", credentials, endpoint="account")
+        body: object = await self._request(
+            "GET", "account", credentials, endpoint="account"
+        )
         return Account.from_json(body)
 
     async def check_reachable(self) -> None:
@@ -122,12 +133,16 @@ class UpstreamClient:
     ) -> MediaPage:
         """`GET /account/{id}/{list}/{movies|tv}`: one page of one of the lists."""
         path = f"account/{account_id}/{list_name.value}/{kind.plural}"
-        params = {"page": str(page), "language": language, "sort_by": sort.value}
+        query = _list_query(page, language, sort)
         endpoint = "account/{id}/{list}/{kind}"
-        body = await self._request(
-            "GET", path, credentials, endpoint=endpoint, params=params
+        return await self._request(
+            "GET",
+            path,
+            credentials,
+            endpoint=endpoint,
+            query=query,
+            read=_READ_PAGE[kind],
         )
-        return MediaPage.from_json(body, kind)
 
     async def set_favorite(
         self,
@@ -160,7 +175,7 @@ class UpstreamClient:
     ) -> float | None:
         """`POST /{movie|tv}/{id}/rating`: the rating upstream now holds."""
         path = f"{kind.value}/{media_id}/rating"
-        body = await self._request(
+        body: object = await self._request(
             "POST",
             path,
             credentials,
@@ -174,7 +189,7 @@ class UpstreamClient:
     ) -> None:
         """`DELETE /{movie|tv}/{id}/rating`."""
         path = f"{kind.value}/{media_id}/rating"
-        body = await self._request(
+        body: object = await self._request(
             "DELETE", path, credentials, endpoint="{kind}/{id}/rating"
         )
         Rated.from_json(body, requested=None)
@@ -189,7 +204,7 @@ class UpstreamClient:
         flag: bool,
     ) -> bool:
         payload = {"media_type": kind.value, "media_id": media_id, field: flag}
-        body = await self._request(
+        body: object = await self._request(
             "POST",
             f"account/{account_id}/{field}",
             credentials,
@@ -205,16 +220,30 @@ class UpstreamClient:
         credentials: Credentials,
         *,
         endpoint: str,
-        params: Mapping[str, str] | None = None,
+        query: str = "",
         payload: Mapping[str, Any] | None = None,
         guarded: bool = True,
-    ) -> object:
-        """Call `path` and decode its JSON; `endpoint` is its template, for metrics."""
+        read: Callable[[bytes], T] = orjson.loads,
+    ) -> T:
+        """Call `path` with `query` (encoded) and `read` its body (decode its
+        JSON by default); `endpoint` is its template, for metrics.
+
+        The URL is built from parts already encoded: the base's, a `path` of ids
+        and fixed names only, and a query encoded by `_list_query`. aiohttp would
+        otherwise parse the URL and encode the query again on every attempt.
+        """
         url = self._base_url + path
+        target = URL.build(
+            scheme=self._base.scheme,
+            authority=self._base.raw_authority,
+            path=self._base.raw_path + path,
+            query_string=query,
+            encoded=True,
+        )
         headers = _headers(credentials)
         endpoint = f"{method} {endpoint}"
-        call = _Call(method, url, endpoint, headers, params, payload, guarded)
-        return _decode(await self._send(call), method=method, url=url)
+        call = _Call(method, url, target, endpoint, headers, payload, guarded)
+        return _read(read, await self._send(call), method=method, url=url)
 
     async def _send(self, call: _Call) -> bytes:
         """Attempt `call` until it succeeds or the retry policy gives up."""
@@ -265,8 +294,7 @@ class UpstreamClient:
             # wherever upstream points, and the documented API never redirects.
             async with self._session.request(
                 call.method,
-                call.url,
-                params=call.params,
+                call.target,
                 json=call.payload,
                 headers=call.headers,
                 allow_redirects=False,
@@ -326,6 +354,18 @@ def _cut(base: aiohttp.ClientTimeout, total: float | None) -> aiohttp.ClientTime
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _list_query(page: int, language: str, sort: SortOrder) -> str:
+    """The encoded query string of a list page, as aiohttp's `params` encode it.
+
+    Kept for the few distinct pages, languages and orders that callers ask for:
+    aiohttp encoding `params` on every attempt cost about 26 K instructions a
+    GET, 8 % of what it spends on one (callgrind).
+    """
+    query = {"page": str(page), "language": language, "sort_by": sort.value}
+    return URL.build(query=query).raw_query_string
+
+
 def _headers(credentials: Credentials) -> dict[str, str]:
     headers = {**_ACCEPT, **dict(credentials.headers)}
     if (request_id := current_request_id()) is not None:
@@ -333,8 +373,9 @@ def _headers(credentials: Credentials) -> dict[str, str]:
     return headers
 
 
-def _decode(body: bytes, *, method: str, url: str) -> object:
+def _read(read: Callable[[bytes], T], body: bytes, *, method: str, url: str) -> T:
+    """`read(body)`; a ValueError, which orjson raises, says it is not JSON."""
     try:
-        return orjson.loads(body)
+        return read(body)
     except ValueError as exc:
         raise UpstreamBadBody("the body is not JSON", method=method, url=url) from exc

@@ -4,9 +4,10 @@ Each `from_json` reads a decoded JSON body tolerantly: fields other than the one
 the gateway cannot do without may be missing, null or of the wrong type (they
 become None, "" or False), and unknown fields are ignored. A body without what is
 essential (an object, an integer `id`, a `results` list, ...) raises
-`UpstreamBadBody`. `to_json` writes the upstream shape back, so that Redis can
-store a value as JSON and rebuild it with `from_json` (the memory cache keeps the
-frozen value itself).
+`UpstreamBadBody`. `MediaPage.from_body` reads a page from its bytes to the same
+value, most of it in msgspec's decoder. `to_json` writes the upstream shape back,
+so that Redis can store a value as JSON and rebuild it with `from_json` (the
+memory cache keeps the frozen value itself).
 
 The endpoints are listed in the header of `contract/schema.graphql`; the upstream
 follows TMDB v3 (https://developer.themoviedb.org/reference), whose spellings the
@@ -15,8 +16,12 @@ reference API also accepts.
 
 import enum
 import math
+import types
 from dataclasses import dataclass
-from typing import NamedTuple, Self
+from typing import Annotated, Any, NamedTuple, Self
+
+import msgspec
+import orjson
 
 from gateway.upstream.errors import UpstreamBadBody
 
@@ -213,6 +218,50 @@ class MediaItem(NamedTuple):
         return data
 
 
+# Integers the fast reader takes: int64, where orjson too decodes an int (it
+# does up to 2**64 - 1, then gives a float, which `_int` refuses). Any other is
+# left to `from_json`.
+_JsonInt = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+
+
+_TEXT = str | None
+# What the fast reader decodes of an item: every field `MediaItem.from_json`
+# reads, each absent, null or of its usual type. The title and date fields have
+# generic names, which each kind's reader gives that kind's JSON names, in the
+# order of `_TITLE_KEYS` and `_DATE_KEYS`.
+_ITEM_FIELDS: tuple[tuple[str, Any] | tuple[str, Any, Any], ...] = (
+    ("id", _JsonInt),
+    *((name, _TEXT, None) for name in ("overview", "poster_path", "backdrop_path")),
+    *((name, float | None, None) for name in ("vote_average", "rating")),
+    ("vote_count", _JsonInt | None, None),
+)
+_NAMED_FIELDS = ("title", "title_2", "title_3", "title_4", "date", "date_2")
+_PAGE_COUNTERS = ("page", "total_pages", "total_results")
+
+
+def _page_reader(kind: MediaKind) -> "msgspec.json.Decoder[Any]":
+    """The fast reader of a `kind` page: a struct of the fields `from_json` reads."""
+    keys = (*_TITLE_KEYS[kind], *_DATE_KEYS[kind])
+    named = [
+        (name, _TEXT, msgspec.field(default=None, name=key))
+        for name, key in zip(_NAMED_FIELDS, keys, strict=True)
+    ]
+    spelled = kind.name.title()
+    item = msgspec.defstruct(f"_Wire{spelled}", [*_ITEM_FIELDS, *named], gc=False)
+    page = msgspec.defstruct(
+        f"_Wire{spelled}Page",
+        [
+            *((counter, _JsonInt) for counter in _PAGE_COUNTERS),
+            ("results", types.GenericAlias(list, (item,))),
+        ],
+        gc=False,
+    )
+    return msgspec.json.Decoder(page)
+
+
+_PAGE_READERS = {kind: _page_reader(kind) for kind in MediaKind}
+
+
 @dataclass(frozen=True, slots=True)
 class MediaPage:
     """One page of an account list, paged as the upstream pages it.
@@ -246,6 +295,54 @@ class MediaPage:
             total_results=_required_int(obj, "total_results", "list page"),
             results=tuple(_items(results, kind)),
         )
+
+    @classmethod
+    def from_body(cls, body: bytes, kind: MediaKind) -> Self:
+        """Decode `body` and build a page of `kind` items, as `from_json` would.
+
+        The usual body is decoded straight into the fields the page reads, where
+        unknown fields are skipped and never built: this took a list GET from
+        about 800 K instructions to 590 K (callgrind, a 20-item page). Any other
+        body goes to `orjson.loads` and `from_json`, and raises what they raise:
+        ValueError if it is not JSON, UpstreamBadBody if it is not a page. One
+        difference: a skipped field is not decoded, so what it holds (a number
+        out of a float's range, invalid UTF-8) no longer makes the body not JSON.
+        """
+        try:
+            # Built at import, so mypy sees none of its fields: the tests compare
+            # every one with what `from_json` reads.
+            wire: Any = _PAGE_READERS[kind].decode(body)
+        # A ValidationError is a DecodeError; skipping a deeply nested unknown
+        # field may exhaust the recursion limit, which orjson reports as not JSON.
+        except (msgspec.DecodeError, RecursionError):
+            return cls.from_json(orjson.loads(body), kind)
+        # One comprehension, as `MediaItem.from_json` would make each item from
+        # fields already of their type: no call per item.
+        results = tuple(
+            [
+                _new_tuple(
+                    MediaItem,
+                    (
+                        item.id,
+                        kind,
+                        item.title
+                        or item.title_2
+                        or item.title_3
+                        or item.title_4
+                        or "",
+                        item.overview,
+                        item.poster_path,
+                        item.backdrop_path,
+                        item.date or item.date_2 or None,
+                        item.vote_average,
+                        item.vote_count,
+                        item.rating,
+                    ),
+                )
+                for item in wire.results
+            ]
+        )
+        return cls(wire.page, wire.total_pages, wire.total_results, results)
 
     def to_json(self) -> dict[str, object]:
         """Write the upstream shape; `from_json` with the same kind reads it back."""
