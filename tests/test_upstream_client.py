@@ -28,6 +28,10 @@ from harness.servers import RunningServer, run_server
 from tests.graphql_client import GraphQLClient
 
 ALICE = {"Authorization": "Bearer alice-token"}
+ALICE_CREDENTIALS = Credentials.from_headers(
+    {b"authorization": ALICE["Authorization"].encode()},
+    [("Authorization", b"authorization")],
+)
 TV_FAVORITES = """query ($language: String!) { account {
   favorites(mediaType: TV, language: $language, sortBy: CREATED_AT_ASC) {
     totalResults } } }"""
@@ -94,7 +98,7 @@ async def test_paths_and_query_parameters_follow_the_contract(
     app = Starlette(routes=[Route("/{path:path}", capture)])
     async with run_server(app) as server, aiohttp.ClientSession() as session:
         client = UpstreamClient(session, base_url=f"{server.url}{suffix}")
-        credentials = Credentials.from_headers(ALICE, ["Authorization"])
+        credentials = ALICE_CREDENTIALS
         for list_name, kind, sort in [
             (ListName.RATED, MediaKind.TV, SortOrder.CREATED_AT_ASC),
             (ListName.FAVORITES, MediaKind.MOVIE, SortOrder.CREATED_AT_DESC),
@@ -184,7 +188,7 @@ async def test_only_credentials_and_configured_headers_go_upstream(
 async def test_the_current_request_id_goes_upstream(
     echo_server: RunningServer,
 ) -> None:
-    credentials = Credentials.from_headers(ALICE, ["Authorization"])
+    credentials = ALICE_CREDENTIALS
     async with aiohttp.ClientSession() as session:
         client = UpstreamClient(session, base_url=f"{echo_server.url}/api")
         before = await client.get_account(credentials)

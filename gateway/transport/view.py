@@ -97,7 +97,7 @@ class GraphQLView(GraphQL[Context, None]):
     def _begin(self, request: GraphQLRequest, headers: RawHeaders) -> Exchange:
         """The request's exchange, reachable from strawberry's hooks and the log."""
         state = lifespan_state(request.scope)
-        credentials = self._credentials(headers)
+        credentials = Credentials.from_headers(headers, self._forwarded_headers)
         exchange = Exchange(
             request,
             state,
@@ -108,16 +108,6 @@ class GraphQLView(GraphQL[Context, None]):
         request.exchange = exchange
         access_log.report(request.scope, exchange)
         return exchange
-
-    def _credentials(self, headers: RawHeaders) -> Credentials:
-        """The forwarded headers the request sent, non-empty, in the configured
-        order (as `Credentials.from_headers` picks them)."""
-        picked = []
-        for name, raw_name in self._forwarded_headers:
-            value = headers.get(raw_name)
-            if value:
-                picked.append((name, value.decode("latin-1")))
-        return Credentials(tuple(picked))
 
     async def _execute(self, exchange: Exchange) -> Response:
         """The last step: strawberry parses, validates and executes."""

@@ -27,11 +27,16 @@ class Credentials:
 
     @classmethod
     def from_headers(
-        cls, incoming: Mapping[str, str], names: Iterable[str]
+        cls, incoming: Mapping[bytes, bytes], names: Iterable[tuple[str, bytes]]
     ) -> "Credentials":
-        """Pick `names` (case-insensitively) out of the incoming headers."""
-        picked = ((name, incoming.get(name)) for name in names)
-        return cls(tuple((name, value) for name, value in picked if value))
+        """Pick `names` out of the incoming headers, keyed as the ASGI scope spells
+        them: each name is given as it goes upstream and as the scope spells it
+        (lowercased bytes); a header sent empty is not a credential."""
+        picked = []
+        for name, raw_name in names:
+            if value := incoming.get(raw_name):
+                picked.append((name, value.decode("latin-1")))
+        return cls(tuple(picked))
 
     @property
     def present(self) -> bool:
